@@ -1,0 +1,91 @@
+// Maintaining persons: connected components of records, events and linking identifiers.
+// Run by service/resolution.py in the same transaction as the writes in ingest.cypher.
+
+// name: lock-persons(ids)
+// Take the write lock on each person (ids sorted, so writers lock in one order) and
+// return its size (records, events and linking identifiers) and age.
+UNWIND $ids AS id
+MATCH (p:Person {id: id})
+SET p.version = p.version + 1
+RETURN p.id AS id, COUNT { (p)<-[:OF]-() } AS size, p.createdAt AS createdAt;
+
+// name: person-members(ids)
+// Every member of the persons that may split, with the linking identifiers each
+// record or event carries.
+UNWIND $ids AS id
+MATCH (:Person {id: id})<-[:OF]-(n)
+RETURN id AS person, n.key AS key, n:Item AS item,
+       CASE WHEN n:Item THEN [(n)-[:HAS]->(x:Identifier WHERE x.linking) | x.key] ELSE [] END AS links;
+
+// name: items-of-identifiers(keys)
+// Records and events carrying identifiers that start linking again, with their person;
+// each item is locked so its person cannot change under us.
+UNWIND $keys AS k
+MATCH (:Identifier {key: k})<-[:HAS]-(it:Item)
+SET it.version = coalesce(it.version, 0) + 1
+WITH k, it
+OPTIONAL MATCH (it)-[:OF]->(p:Person)
+RETURN k AS identifier, it.key AS item, p.id AS person;
+
+// name: create-persons!(rows, now)
+UNWIND $rows AS row
+CREATE (:Person {
+  id: row.id,
+  createdAt: $now,
+  version: 0,
+  mergedFrom: [],
+  splitFrom: row.splitFrom,
+  splitAt: CASE WHEN row.splitFrom IS NULL THEN null ELSE $now END
+});
+
+// name: detach-identifiers!(keys)
+// Identifiers that stopped linking leave their person.
+UNWIND $keys AS k
+MATCH (:Identifier {key: k})-[o:OF]->(:Person)
+DELETE o;
+
+// name: assign-to-persons!(rows)
+// Point records, events and identifiers at their (new) person.
+UNWIND $rows AS row
+CALL (row) {
+  WITH row WHERE row.item
+  MATCH (n:Item {key: row.key})
+  RETURN n
+  UNION
+  WITH row WHERE NOT row.item
+  MATCH (n:Identifier {key: row.key})
+  RETURN n
+}
+MATCH (p:Person {id: row.person})
+CALL (n, p) {
+  MATCH (n)-[o:OF]->(old:Person)
+  WHERE old <> p
+  DELETE o
+}
+MERGE (n)-[:OF]->(p);
+
+// name: absorb-persons!(rows, now)
+// Merge: every member of `from` moves to `into`; `from` becomes an alias that still
+// answers lookups by its id.
+UNWIND $rows AS row
+MATCH (a:Person {id: row.from}), (s:Person {id: row.into})
+CALL (a, s) {
+  MATCH (n)-[o:OF]->(a)
+  CREATE (n)-[:OF]->(s)
+  DELETE o
+}
+CALL (a, s) {
+  MATCH (x:PersonAlias)-[m:MERGED_INTO]->(a)
+  CREATE (x)-[:MERGED_INTO]->(s)
+  DELETE m
+}
+SET s.mergedFrom = s.mergedFrom + [a.id] + coalesce(a.mergedFrom, [])
+REMOVE a:Person
+SET a:PersonAlias, a.mergedInto = s.id, a.mergedAt = $now
+CREATE (a)-[:MERGED_INTO {at: $now}]->(s);
+
+// name: delete-empty-persons!(ids)
+UNWIND $ids AS id
+MATCH (p:Person {id: id})
+WHERE NOT EXISTS { (p)<-[:OF]-() }
+DETACH DELETE p;

@@ -1,0 +1,229 @@
+"""The input contract: one JSON object per record or event, the same for every entry point.
+
+The CLI's JSON Lines import, the GraphQL mutations and bulk jobs all hand their items to
+``parse_item``, which checks the shape, normalizes every identifier with the identifier
+layer and returns an ``Item``, or raises ``InvalidInput`` naming the offending field::
+
+    {"kind": "record", "source": "eshop", "id": "cust-1001",
+     "identifiers": [{"type": "EMAIL", "value": "Ana.Silva@Example.com"}],
+     "attributes": {"name": "Ana Silva"}}
+    -> Item(kind="record", key="record/eshop/cust-1001",
+            identifiers=(Identifier("EMAIL", "ana.silva@example.com", ...),), ...)
+
+A record is what a source knows now (sending it again replaces it); an event is
+immutable (sending the same source and id again changes nothing). Unknown top-level
+fields are kept as attributes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from service.errors import InvalidIdentifier, InvalidInput, LimitExceeded
+from service.identifiers import DEFAULT_RULES, Identifier, IdentifierRules, normalize
+
+__all__ = [
+    "CHANNELS",
+    "MAX_ATTRIBUTES_BYTES",
+    "MAX_IDENTIFIERS_PER_ITEM",
+    "Item",
+    "item_key",
+    "parse_item",
+]
+
+#: Where an interaction can happen. Extending it is a schema change (a GraphQL enum).
+CHANNELS = (
+    "WEB",
+    "APP",
+    "STORE",
+    "CALL_CENTER",
+    "EMAIL",
+    "SMS",
+    "SOCIAL",
+    "MESSENGER",
+    "CHAT",
+    "PAYMENT",
+    "POST",
+    "OTHER",
+)
+MAX_IDENTIFIERS_PER_ITEM = 50
+MAX_ATTRIBUTES_BYTES = 64 * 1024
+
+_KNOWN_FIELDS = {
+    "kind",
+    "source",
+    "id",
+    "identifiers",
+    "attributes",
+    "channel",
+    "type",
+    "at",
+    "country",
+}
+# Sources are system names; no "/" so that item keys "record/<source>/<id>" stay unambiguous.
+_SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_EVENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_MAX_ID = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A validated record or event, with its identifiers normalized and deduplicated."""
+
+    kind: Literal["record", "event"]
+    source: str
+    id: str
+    identifiers: tuple[Identifier, ...]
+    attributes: dict[str, Any] = field(default_factory=dict)
+    channel: str | None = None
+    type: str | None = None
+    at: datetime | None = None
+    country: str | None = None
+
+    @property
+    def key(self) -> str:
+        return item_key(self.kind, self.source, self.id)
+
+    @property
+    def attributes_json(self) -> str:
+        return json.dumps(self.attributes, ensure_ascii=False, sort_keys=True)
+
+
+def item_key(kind: str, source: str, id: str) -> str:
+    """``item_key("record", "eshop", "cust-1001") == "record/eshop/cust-1001"``."""
+    return f"{kind}/{source}/{id}"
+
+
+def parse_item(raw: object, *, rules: IdentifierRules = DEFAULT_RULES) -> Item:
+    """Validate one input object; raise ``InvalidInput`` (naming the field) if it is bad."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("an item must be a JSON object", field="item")
+    kind = raw.get("kind")
+    if kind not in ("record", "event"):
+        raise InvalidInput("must be 'record' or 'event'", field="kind")
+    source = _required_str(raw, "source")
+    if not _SOURCE.match(source):
+        raise InvalidInput(
+            "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+            field="source",
+        )
+    ident = _required_str(raw, "id")
+    if len(ident) > _MAX_ID:
+        raise LimitExceeded(f"is longer than {_MAX_ID} characters", field="id")
+    country = _country(raw.get("country"))
+    attributes = _attributes(raw)
+    identifiers = _identifiers(raw.get("identifiers"), country=country, rules=rules)
+
+    if kind == "record":
+        return Item("record", source, ident, identifiers, attributes, country=country)
+
+    if not identifiers:
+        raise InvalidInput("an event needs at least one identifier", field="identifiers")
+    channel = _required_str(raw, "channel").upper()
+    if channel not in CHANNELS:
+        raise InvalidInput(f"must be one of {', '.join(CHANNELS)}", field="channel")
+    event_type = _required_str(raw, "type")
+    if not _EVENT_TYPE.match(event_type):
+        raise InvalidInput(
+            "must be 1-64 letters, digits or '_.:-' (e.g. 'purchase', 'page_view')", field="type"
+        )
+    return Item(
+        "event",
+        source,
+        ident,
+        identifiers,
+        attributes,
+        channel=channel,
+        type=event_type,
+        at=_timestamp(raw.get("at"), "at"),
+        country=country,
+    )
+
+
+def _required_str(raw: Mapping[str, Any], name: str) -> str:
+    value = raw.get(name)
+    if value is None:
+        raise InvalidInput("is required", field=name)
+    if isinstance(value, int) and not isinstance(value, bool) and name == "id":
+        value = str(value)
+    if not isinstance(value, str):
+        raise InvalidInput("must be a string", field=name)
+    value = value.strip()
+    if not value:
+        raise InvalidInput("must not be empty", field=name)
+    return value
+
+
+def _country(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
+        raise InvalidInput("must be an ISO 3166 alpha-2 code such as 'ES'", field="country")
+    return value.strip().upper()
+
+
+def _attributes(raw: Mapping[str, Any]) -> dict[str, Any]:
+    attributes = raw.get("attributes", {})
+    if attributes is None:
+        attributes = {}
+    if not isinstance(attributes, Mapping):
+        raise InvalidInput("must be a JSON object", field="attributes")
+    merged = {k: v for k, v in raw.items() if k not in _KNOWN_FIELDS}
+    merged.update(attributes)
+    try:
+        size = len(json.dumps(merged, ensure_ascii=False))
+    except (TypeError, ValueError):
+        raise InvalidInput("must be JSON-serializable", field="attributes") from None
+    if size > MAX_ATTRIBUTES_BYTES:
+        raise LimitExceeded(f"are larger than {MAX_ATTRIBUTES_BYTES} bytes", field="attributes")
+    return dict(merged)
+
+
+def _identifiers(
+    value: object, *, country: str | None, rules: IdentifierRules
+) -> tuple[Identifier, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidInput("must be a list of {type, value} objects", field="identifiers")
+    if len(value) > MAX_IDENTIFIERS_PER_ITEM:
+        raise LimitExceeded(
+            f"has more than {MAX_IDENTIFIERS_PER_ITEM} entries", field="identifiers"
+        )
+    seen: dict[str, Identifier] = {}
+    for index, entry in enumerate(value):
+        where = f"identifiers[{index}]"
+        if not isinstance(entry, Mapping):
+            raise InvalidInput("must be a {type, value} object", field=where)
+        kind = entry.get("type")
+        if not isinstance(kind, str) or not kind.strip():
+            raise InvalidInput("is required", field=f"{where}.type")
+        if "value" not in entry or entry["value"] is None:
+            raise InvalidInput("is required", field=f"{where}.value")
+        try:
+            identifier = normalize(kind, entry["value"], region=country, rules=rules)
+        except InvalidIdentifier as exc:
+            raise InvalidIdentifier(
+                exc.reason, type=exc.type, value=entry["value"], field=f"{where}.value"
+            ) from None
+        seen.setdefault(identifier.key, identifier)
+    return tuple(seen.values())
+
+
+def _timestamp(value: object, name: str) -> datetime:
+    if value is None:
+        raise InvalidInput("is required (ISO 8601 with a timezone)", field=name)
+    if not isinstance(value, str):
+        raise InvalidInput("must be an ISO 8601 string", field=name)
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("is not an ISO 8601 date-time", field=name) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput("needs a timezone (e.g. 'Z' or '+01:00')", field=name)
+    return parsed.astimezone(UTC)

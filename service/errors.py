@@ -1,0 +1,168 @@
+"""Every error omnid raises on purpose, under one root.
+
+    OmnidError                      code
+    ├── InvalidInput                INVALID_INPUT        an item or argument breaks the input contract
+    │   ├── InvalidIdentifier       INVALID_IDENTIFIER   a value cannot be normalized for its type
+    │   └── LimitExceeded           LIMIT_EXCEEDED       a batch, page or value is larger than allowed
+    ├── NotFound                    NOT_FOUND            no person, record or identifier answers
+    ├── AmbiguousIdentifier         AMBIGUOUS_IDENTIFIER a non-linking identifier points at several persons
+    ├── AccessDenied
+    │   ├── Unauthenticated         UNAUTHENTICATED      no or unknown API key
+    │   └── Forbidden               FORBIDDEN            the key lacks the scope
+    ├── GraphError
+    │   ├── GraphUnavailable        GRAPH_UNAVAILABLE    Neo4j cannot be reached
+    │   └── ResolutionConflict      RESOLUTION_CONFLICT  concurrent writes kept colliding past the retry budget
+    └── CypherError
+        ├── UnknownStatement        UNKNOWN_STATEMENT    a named statement is not in cypher/
+        └── CypherFileError         CYPHER_FILE          a .cypher file is malformed (file:line in the message)
+
+Each error carries a class-level ``code`` (stable, machine-readable: it is what GraphQL
+clients see in ``extensions.code`` and what the CLI prints) and keyword ``details``.
+Messages never contain personal data: identifier values are masked with ``mask``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+__all__ = [
+    "AccessDenied",
+    "AmbiguousIdentifier",
+    "CypherError",
+    "CypherFileError",
+    "Forbidden",
+    "GraphError",
+    "GraphUnavailable",
+    "InvalidIdentifier",
+    "InvalidInput",
+    "LimitExceeded",
+    "NotFound",
+    "OmnidError",
+    "ResolutionConflict",
+    "Unauthenticated",
+    "UnknownStatement",
+    "mask",
+]
+
+
+def mask(value: object, keep: int = 2) -> str:
+    """Hide a personal value for messages and logs, keeping its shape.
+
+    >>> mask("ana.silva@example.com")
+    'an***(21)'
+    """
+    text = str(value)
+    if len(text) <= keep:
+        return "***"
+    return f"{text[:keep]}***({len(text)})"
+
+
+class OmnidError(Exception):
+    """Raised for any failure omnid anticipates; never for programming errors."""
+
+    code: ClassVar[str] = "OMNID_ERROR"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.details}
+
+
+class InvalidInput(OmnidError):
+    """Raised when an item or argument breaks the input contract; names the field."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, message: str, *, field: str, **details: Any) -> None:
+        super().__init__(f"{field}: {message}", field=field, **details)
+        self.field = field
+
+
+class InvalidIdentifier(InvalidInput):
+    """Raised when a value cannot be normalized for its identifier type."""
+
+    code = "INVALID_IDENTIFIER"
+
+    def __init__(
+        self, reason: str, *, type: str, value: object, field: str = "value", **details: Any
+    ) -> None:
+        super().__init__(
+            f"{type} {mask(value)} {reason}", field=field, type=type, reason=reason, **details
+        )
+        self.type = type
+        self.reason = reason
+
+
+class LimitExceeded(InvalidInput):
+    """Raised when a batch, page or value is larger than the configured limit."""
+
+    code = "LIMIT_EXCEEDED"
+
+
+class NotFound(OmnidError):
+    """Raised when no person, record or identifier answers a lookup."""
+
+    code = "NOT_FOUND"
+
+
+class AmbiguousIdentifier(OmnidError):
+    """Raised when an identifier that does not link is attached to several persons."""
+
+    code = "AMBIGUOUS_IDENTIFIER"
+
+
+class AccessDenied(OmnidError):
+    """Root of authentication and authorization failures."""
+
+    code = "ACCESS_DENIED"
+
+
+class Unauthenticated(AccessDenied):
+    """Raised when a request carries no API key, or one omnid does not know."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(AccessDenied):
+    """Raised when the API key lacks the scope the operation needs."""
+
+    code = "FORBIDDEN"
+
+
+class GraphError(OmnidError):
+    """Root of failures talking to Neo4j."""
+
+    code = "GRAPH_ERROR"
+
+
+class GraphUnavailable(GraphError):
+    """Raised when Neo4j cannot be reached."""
+
+    code = "GRAPH_UNAVAILABLE"
+
+
+class ResolutionConflict(GraphError):
+    """Raised when concurrent writes kept colliding beyond the retry budget."""
+
+    code = "RESOLUTION_CONFLICT"
+
+
+class CypherError(OmnidError):
+    """Root of problems with the named statements in cypher/."""
+
+    code = "CYPHER_ERROR"
+
+
+class UnknownStatement(CypherError):
+    """Raised when code asks for a statement name that no .cypher file defines."""
+
+    code = "UNKNOWN_STATEMENT"
+
+
+class CypherFileError(CypherError):
+    """Raised when a .cypher file is malformed; the message gives file:line."""
+
+    code = "CYPHER_FILE"

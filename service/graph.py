@@ -1,0 +1,204 @@
+"""The one place omnid talks to Neo4j.
+
+``Graph`` owns the async driver and the named statements. Work runs in managed
+transactions (``graph.write(fn)`` / ``graph.read(fn)``): the function receives a ``Tx``
+that runs statements by name, may be re-run by the driver on transient errors
+(deadlocks between concurrent writers, leader switches), so it must be idempotent and
+return plain values. Driver errors leave this module translated into omnid's own:
+
+    neo4j error                             omnid error
+    ServiceUnavailable, SessionExpired      GraphUnavailable
+    AuthError                               GraphUnavailable (credentials rejected)
+    TransientError after the retry budget   ResolutionConflict
+    ConstraintError                         ResolutionConflict
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import neo4j
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import exceptions as neo4j_errors
+
+from service.cypher import Statement, Statements, load_statements
+from service.errors import GraphUnavailable, ResolutionConflict
+from service.settings import Settings
+
+__all__ = ["Graph", "Tx"]
+
+log = logging.getLogger("omnid")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Tx:
+    """A managed transaction that runs statements by name."""
+
+    __slots__ = ("_graph", "tx")
+
+    def __init__(self, tx: AsyncManagedTransaction, graph: Graph) -> None:
+        self.tx = tx
+        self._graph = graph
+
+    async def run(self, name: str, **params: Any) -> Any:
+        """Run the statement ``name``; the result has the shape its name declares."""
+        stmt = self._graph.statements[name]
+        self._graph.queries += 1
+        result = await self.tx.run(stmt.cypher, params)
+        return await _shaped(result, stmt)
+
+
+async def _shaped(result: neo4j.AsyncResult, stmt: Statement) -> Any:
+    if stmt.shape == "none":
+        await result.consume()
+        return None
+    if stmt.shape == "rows":
+        return [record.data() async for record in result]
+    record = await result.single(strict=False)
+    if record is None:
+        return None
+    return record.data() if stmt.shape == "one" else record[0]
+
+
+class Graph:
+    """The driver, the statements and the settings that govern retries and timeouts."""
+
+    def __init__(self, driver: AsyncDriver, settings: Settings, statements: Statements) -> None:
+        self.driver = driver
+        self.settings = settings
+        self.statements = statements
+        #: Statements run through this graph; tests use it to catch N+1 query patterns.
+        self.queries = 0
+
+    @classmethod
+    def connect(cls, settings: Settings, statements: Statements | None = None) -> Graph:
+        driver = AsyncGraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+            max_transaction_retry_time=settings.retry_seconds,
+            max_connection_pool_size=50,
+            connection_acquisition_timeout=30.0,
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, settings, statements or load_statements())
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def __aenter__(self) -> Graph:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def ping(self) -> None:
+        """Raise ``GraphUnavailable`` unless Neo4j answers."""
+        try:
+            await self.driver.verify_connectivity()
+        except Exception as exc:
+            raise _translate(exc) from None
+
+    async def write(
+        self,
+        fn: Callable[Concatenate[Tx, P], Awaitable[T]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run ``fn(tx, ...)`` in a write transaction, retried on transient errors."""
+        return await self._execute("write", fn, *args, **kwargs)
+
+    async def read(
+        self,
+        fn: Callable[Concatenate[Tx, P], Awaitable[T]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run ``fn(tx, ...)`` in a read transaction (routed to readers in a cluster)."""
+        return await self._execute("read", fn, *args, **kwargs)
+
+    async def query(self, name: str, **params: Any) -> Any:
+        """Run one named read statement in its own read transaction."""
+
+        async def one(tx: Tx) -> Any:
+            return await tx.run(name, **params)
+
+        return await self.read(one)
+
+    async def command(self, name: str, **params: Any) -> Any:
+        """Run one named write statement in its own write transaction."""
+
+        async def one(tx: Tx) -> Any:
+            return await tx.run(name, **params)
+
+        return await self.write(one)
+
+    async def auto(self, name: str, **params: Any) -> Any:
+        """Run a statement in an auto-commit transaction.
+
+        Only for what managed transactions cannot run: schema commands and
+        ``CALL { } IN TRANSACTIONS``. Not retried.
+        """
+        stmt = self.statements[name]
+        self.queries += 1
+        try:
+            async with self.driver.session(database=self.settings.neo4j_database) as session:
+                result = await session.run(stmt.cypher, params)
+                return await _shaped(result, stmt)
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise _translate(exc) from None
+            raise
+
+    async def _execute(
+        self,
+        mode: str,
+        fn: Callable[..., Awaitable[T]],
+        *args: Any,
+        **kwargs: Any,
+    ) -> T:
+        async def work(tx: AsyncManagedTransaction) -> T:
+            return await fn(Tx(tx, self), *args, **kwargs)
+
+        unit = neo4j.unit_of_work(
+            timeout=120.0, metadata={"app": "omnid", "work": getattr(fn, "__name__", "tx")}
+        )(work)
+        try:
+            async with self.driver.session(database=self.settings.neo4j_database) as session:
+                if mode == "write":
+                    return await session.execute_write(unit)
+                return await session.execute_read(unit)
+        except Exception as exc:
+            if _is_connection_error(exc) or isinstance(
+                exc, neo4j_errors.TransientError | neo4j_errors.ConstraintError
+            ):
+                raise _translate(exc) from None
+            raise
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    return isinstance(
+        exc,
+        neo4j_errors.ServiceUnavailable
+        | neo4j_errors.SessionExpired
+        | neo4j_errors.AuthError
+        | OSError,
+    )
+
+
+def _translate(exc: BaseException) -> Exception:
+    if isinstance(exc, neo4j_errors.AuthError):
+        return GraphUnavailable("Neo4j rejected the credentials (NEO4J_USER/NEO4J_PASSWORD)")
+    if isinstance(exc, neo4j_errors.TransientError):
+        log.warning("write kept colliding after retries: %s", exc.code)
+        return ResolutionConflict(
+            "concurrent writes kept colliding; retry the batch", neo4j_code=exc.code
+        )
+    if isinstance(exc, neo4j_errors.ConstraintError):
+        return ResolutionConflict("a concurrent write created the same node; retry the batch")
+    return GraphUnavailable(f"Neo4j is unavailable: {type(exc).__name__}")

@@ -1,0 +1,427 @@
+"""Identity resolution, maintained at write time.
+
+A person is a connected component of the bipartite graph of items (records and events)
+and *linking* identifiers, an edge wherever an item carries an identifier. Identifiers
+that do not link (ADDRESS by default, blocked values, values found to be shared by many
+customers) are attached to the items that carry them, and so to every person seen with
+them, but never join two persons.
+
+Every batch runs in one transaction (``resolve_batch_tx``):
+
+1. upsert identifier nodes, records (replacing their identifier set) and new events;
+2. re-evaluate the shared-identifier rules for identifiers whose co-occurrences changed;
+3. lock the persons involved, union-find the affected part of the graph and write back.
+
+Only persons that can *split* (a record lost a linking identifier, an identifier stopped
+linking) are expanded member by member; every other person moves as one block, so the
+common case (a new event, a new record, a merge) never walks a whole component.
+
+Ids: the part with most members of an old person keeps its id (a merge keeps the largest
+person's id, the others become aliases); smaller parts of a split get new ids and
+remember where they came from.
+
+Concurrency: identifiers, items and then persons are locked in sorted order inside the
+transaction; a change to any ``OF`` relationship locks both ends, so what we read after
+taking a lock cannot change under us. Deadlocks between writers surface as transient
+errors and the whole batch is retried by the driver.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from service.contract import Item
+from service.errors import ResolutionConflict
+from service.graph import Tx
+from service.identifiers import Identifier
+from service.settings import DEFAULT_SHARED_RULES, Settings
+
+__all__ = ["BatchOutcome", "ResolutionPolicy", "label_for", "resolve_batch_tx"]
+
+
+def label_for(identifier_type: str) -> str:
+    """The Neo4j label of an identifier type: ``LOYALTY_CARD`` -> ``LoyaltyCard``."""
+    return "".join(part.capitalize() for part in identifier_type.split("_"))
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionPolicy:
+    """Which identifier types link, and when a value counts as shared."""
+
+    linking_types: frozenset[str] = frozenset(
+        {"EMAIL", "PHONE", "LOYALTY_CARD", "DEVICE", "CUSTOMER_ID", "PAYMENT_TOKEN"}
+    )
+    #: type -> {co-occurring type: the most distinct values allowed before "shared"}
+    shared_rules: Mapping[str, Mapping[str, int]] = field(
+        default_factory=lambda: DEFAULT_SHARED_RULES
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ResolutionPolicy:
+        return cls(
+            linking_types=frozenset(t.upper() for t in settings.linking_types),
+            shared_rules={
+                t.upper(): {o.upper(): n for o, n in limits.items()}
+                for t, limits in settings.shared_rules.items()
+            },
+        )
+
+    def type_links(self, identifier: Identifier) -> bool:
+        """Whether the identifier links on its own, before the shared rules."""
+        return identifier.type in self.linking_types and identifier.blocked is None
+
+    def shared_reason(self, identifier_type: str, counts: Mapping[str, int]) -> str | None:
+        """Why a value with these co-occurrence counts is shared, or None.
+
+        >>> ResolutionPolicy().shared_reason("PHONE", {"EMAIL": 7})
+        'seen with 7 distinct EMAIL values (limit 4)'
+        """
+        for other, limit in sorted(self.shared_rules.get(identifier_type, {}).items()):
+            seen = counts.get(other, 0)
+            if seen > limit:
+                return f"seen with {seen} distinct {other} values (limit {limit})"
+        return None
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """What one batch did: the person of each item and the resolution events."""
+
+    persons: dict[str, str] = field(default_factory=dict)  # item key -> person id
+    unchanged: set[str] = field(default_factory=set)  # events already stored
+    created: int = 0
+    merged: int = 0
+    split: int = 0
+    shared: list[str] = field(default_factory=list)  # identifier keys newly shared
+    unshared: list[str] = field(default_factory=list)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def add(self, x: tuple[str, str]) -> None:
+        self.parent.setdefault(x, x)
+
+    def find(self, x: tuple[str, str]) -> tuple[str, str]:
+        self.add(x)
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: tuple[str, str], b: tuple[str, str]) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # Deterministic root: keeps group iteration order stable between runs.
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+    def groups(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for x in self.parent:
+            out[self.find(x)].append(x)
+        return out
+
+
+async def resolve_batch_tx(
+    tx: Tx, items: Sequence[Item], policy: ResolutionPolicy, now: datetime
+) -> BatchOutcome:
+    """Write one batch of parsed items and keep every person a connected component.
+
+    ``items`` must have distinct keys (``ingest`` deduplicates). Safe to re-run: the
+    driver retries this function as a whole on transient errors.
+    """
+    outcome = BatchOutcome()
+    ingest_id = uuid.uuid4().hex
+    records = sorted((i for i in items if i.kind == "record"), key=lambda i: i.key)
+    events = sorted((i for i in items if i.kind == "event"), key=lambda i: i.key)
+
+    # 1. Identifiers, then records and events.
+    identifiers: dict[str, Identifier] = {}
+    for item in items:
+        for ident in item.identifiers:
+            identifiers.setdefault(ident.key, ident)
+    rows = [
+        {
+            "key": key,
+            "type": ident.type,
+            "value": ident.value,
+            "label": label_for(ident.type),
+            "display": ident.display,
+            "blocked": ident.blocked,
+            "linking": policy.type_links(ident),
+        }
+        for key, ident in sorted(identifiers.items())
+    ]
+    status: dict[str, dict[str, Any]] = {
+        row["key"]: row for row in await tx.run("merge-identifiers", rows=rows, now=now)
+    }
+
+    record_rows = [
+        {
+            "key": r.key,
+            "source": r.source,
+            "id": r.id,
+            "keys": [i.key for i in r.identifiers],
+            "attributes": r.attributes_json,
+            "country": r.country,
+        }
+        for r in records
+    ]
+    old_person: dict[str, str | None] = {}
+    removed: dict[str, list[dict[str, Any]]] = {}
+    added: dict[str, set[str]] = {}
+    if record_rows:
+        for row in await tx.run("upsert-records", rows=record_rows, now=now):
+            old_person[row["key"]] = row["person"]
+            old_keys = {o["key"] for o in row["old"]}
+            new_keys = {i.key for i in _by_key(records)[row["key"]].identifiers}
+            removed[row["key"]] = [o for o in row["old"] if o["key"] not in new_keys]
+            added[row["key"]] = new_keys - old_keys
+
+    new_events: set[str] = set()
+    if events:
+        event_rows = [
+            {
+                "key": e.key,
+                "source": e.source,
+                "id": e.id,
+                "channel": e.channel,
+                "type": e.type,
+                "at": e.at,
+                "keys": [i.key for i in e.identifiers],
+                "attributes": e.attributes_json,
+                "country": e.country,
+            }
+            for e in events
+        ]
+        created = await tx.run("create-events", rows=event_rows, now=now, ingest=ingest_id)
+        new_events = {row["key"] for row in created}
+    outcome.unchanged = {e.key for e in events} - new_events
+
+    changed: list[Item] = [
+        r for r in records if removed[r.key] or added[r.key] or old_person[r.key] is None
+    ]
+    changed += [e for e in events if e.key in new_events]
+    carried = {i.key for item in changed for i in item.identifiers}
+    carried |= {i.key for r in records for i in r.identifiers}
+
+    # Identifiers nothing carries any more (removed from a record, or sent only with an
+    # event that already existed) are deleted, as if they had never been seen.
+    orphan_candidates = {o["key"] for lst in removed.values() for o in lst}
+    orphan_candidates |= set(identifiers) - carried
+    deleted: set[str] = set()
+    if orphan_candidates:
+        gone = await tx.run("delete-orphan-identifiers", keys=sorted(orphan_candidates))
+        deleted = {row["key"] for row in gone}
+
+    # 2. Shared-identifier rules, on the identifiers whose co-occurrences changed.
+    linking: dict[str, bool] = {k: bool(v["linking"]) for k, v in status.items()}
+    candidates: set[str] = set()
+    for item in changed:
+        lost = removed.get(item.key, [])
+        countable = [i for i in item.identifiers if i.blocked is None]
+        if lost:
+            candidates |= {i.key for i in countable} | {o["key"] for o in lost}
+        elif len(countable) >= 2:
+            # Only additions: a value already shared stays shared (counts only grow).
+            candidates |= {i.key for i in countable if not status[i.key]["shared"]}
+    candidates = {
+        k
+        for k in candidates - deleted
+        if k.split(":", 1)[0] in policy.shared_rules and k.split(":", 1)[0] in policy.linking_types
+    }
+    became_nonlinking: set[str] = set()
+    became_linking: set[str] = set()
+    if candidates:
+        changes = []
+        for row in await tx.run("cooccurrence", keys=sorted(candidates)):
+            counts = {c["type"]: c["n"] for c in row["counts"] if c["type"] is not None}
+            reason = policy.shared_reason(row["type"], counts)
+            is_blocked = row["key"] in identifiers and identifiers[row["key"]].blocked is not None
+            now_linking = (
+                row["type"] in policy.linking_types and reason is None and not is_blocked
+            )
+            if bool(row["shared"]) != (reason is not None) or bool(row["linking"]) != now_linking:
+                changes.append(
+                    {
+                        "key": row["key"],
+                        "shared": reason is not None,
+                        "reason": reason,
+                        "linking": now_linking,
+                    }
+                )
+                if row["linking"] and not now_linking:
+                    became_nonlinking.add(row["key"])
+                    outcome.shared.append(row["key"])
+                elif now_linking and not row["linking"]:
+                    became_linking.add(row["key"])
+                    outcome.unshared.append(row["key"])
+            linking[row["key"]] = now_linking
+        if changes:
+            await tx.run("set-identifier-status", rows=changes, now=now)
+
+    # 3. Persons: which ones are involved, which may split, then union-find.
+    person_of: dict[str, str | None] = {k: v["person"] for k, v in status.items()}
+    person_of.update(old_person)
+    splitting: set[str] = set()
+    for key, lost in removed.items():
+        if any(o["linking"] for o in lost) and old_person[key]:
+            splitting.add(old_person[key])  # type: ignore[arg-type]
+    for key in became_nonlinking:
+        if person_of.get(key):
+            splitting.add(person_of[key])  # type: ignore[arg-type]
+
+    relinked_items: list[dict[str, Any]] = []
+    if became_linking:
+        relinked_items = await tx.run("items-of-identifiers", keys=sorted(became_linking))
+        for row in relinked_items:
+            person_of[row["item"]] = row["person"]
+
+    involved = {p for p in person_of.values() if p} | splitting
+    locked = {
+        row["id"]: row for row in await tx.run("lock-persons", ids=sorted(involved))
+    }
+    if set(locked) != involved:
+        # A person vanished between reading an OF edge and locking it: retry the batch.
+        raise ResolutionConflict("a person changed while this batch was resolving")
+
+    members: list[dict[str, Any]] = []
+    if splitting:
+        members = await tx.run("person-members", ids=sorted(splitting))
+
+    uf = _UnionFind()
+    owner: dict[tuple[str, str], str] = {}  # element -> person it belonged to
+    weight: dict[tuple[str, str], int] = {}
+    is_item: dict[str, bool] = {}
+
+    def elem(key: str) -> tuple[str, str]:
+        person = person_of.get(key)
+        if person and person not in splitting:
+            return ("p", person)
+        return ("n", key)
+
+    for pid, row in locked.items():
+        if pid not in splitting:
+            e = ("p", pid)
+            uf.add(e)
+            owner[e] = pid
+            weight[e] = int(row["size"])
+    for m in members:
+        if not m["item"] and not linking.get(m["key"], True):
+            continue
+        if m["key"] in became_nonlinking or m["key"] in deleted:
+            continue
+        e = ("n", m["key"])
+        uf.add(e)
+        owner[e] = m["person"]
+        weight[e] = 1
+        is_item[m["key"]] = bool(m["item"])
+        for x in m["links"]:
+            if x not in deleted:
+                uf.union(e, elem(x))
+                is_item.setdefault(x, False)
+    for item in changed:
+        e = elem(item.key)
+        uf.add(e)
+        is_item[item.key] = True
+        for ident in item.identifiers:
+            if linking.get(ident.key) and ident.key not in deleted:
+                uf.union(e, elem(ident.key))
+                is_item.setdefault(ident.key, False)
+    for row in relinked_items:
+        uf.union(elem(row["identifier"]), elem(row["item"]))
+        is_item.setdefault(row["identifier"], False)
+        is_item.setdefault(row["item"], True)
+
+    groups = uf.groups()
+    group_weights: dict[tuple[str, str], dict[str, int]] = {}
+    for root, elems in groups.items():
+        w: dict[str, int] = defaultdict(int)
+        for e in elems:
+            if e in owner:
+                w[owner[e]] += weight[e]
+        group_weights[root] = w
+
+    def rank(pid: str) -> tuple[Any, ...]:
+        created_at = locked[pid]["createdAt"]
+        return (str(created_at), pid)
+
+    pairs = sorted(
+        ((w, pid, root) for root, ws in group_weights.items() for pid, w in ws.items()),
+        key=lambda t: (-t[0], rank(t[1])),
+    )
+    assigned: dict[tuple[str, str], str] = {}
+    used: set[str] = set()
+    for _, pid, root in pairs:
+        if root not in assigned and pid not in used:
+            assigned[root] = pid
+            used.add(pid)
+
+    new_rows: list[dict[str, Any]] = []
+    for root in groups:
+        if root not in assigned:
+            ws = group_weights[root]
+            split_from = max(ws, key=lambda p: (ws[p], p)) if ws else None
+            pid = str(uuid.uuid4())
+            assigned[root] = pid
+            new_rows.append({"id": pid, "splitFrom": split_from})
+            if split_from:
+                outcome.split += 1
+            else:
+                outcome.created += 1
+
+    absorb: list[dict[str, str]] = []
+    orphaned: list[str] = []
+    for pid in sorted(set(locked) - used):
+        homes = [(ws[pid], root) for root, ws in group_weights.items() if pid in ws]
+        if homes:
+            _, root = max(homes)
+            absorb.append({"from": pid, "into": assigned[root]})
+            outcome.merged += 1
+        else:
+            orphaned.append(pid)
+
+    assign_rows: list[dict[str, Any]] = []
+    for root, elems in groups.items():
+        target = assigned[root]
+        for e in elems:
+            if e[0] != "n":
+                continue
+            key = e[1]
+            if (owner.get(e) or person_of.get(key)) != target:
+                assign_rows.append({"key": key, "item": is_item.get(key, True), "person": target})
+
+    if new_rows:
+        await tx.run("create-persons", rows=new_rows, now=now)
+    if became_nonlinking:
+        await tx.run("detach-identifiers", keys=sorted(became_nonlinking))
+    if assign_rows:
+        await tx.run("assign-to-persons", rows=assign_rows)
+    if absorb:
+        await tx.run("absorb-persons", rows=absorb, now=now)
+    if orphaned:
+        await tx.run("delete-empty-persons", ids=orphaned)
+
+    for item in changed:
+        outcome.persons[item.key] = assigned[uf.find(elem(item.key))]
+    if outcome.unchanged:
+        for row in await tx.run("item-persons", keys=sorted(outcome.unchanged)):
+            outcome.persons[row["key"]] = row["person"]
+    for r in records:
+        if r.key not in outcome.persons:
+            outcome.persons[r.key] = assigned[uf.find(elem(r.key))]
+    return outcome
+
+
+def _by_key(items: Sequence[Item]) -> dict[str, Item]:
+    return {i.key: i for i in items}

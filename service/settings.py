@@ -1,0 +1,153 @@
+"""Typed settings, read once from the environment, then ``.env``, then defaults.
+
+Neo4j's own variable names (``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``,
+``NEO4J_DATABASE``) configure the database connection; everything else is ``OMNID_*``.
+A bad value fails at start-up with an error that names the variable.
+
+>>> s = load_settings({"NEO4J_URI": "bolt://db:7687", "OMNID_PORT": "9000"})
+>>> (s.neo4j_uri, s.port)
+('bolt://db:7687', 9000)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from service.errors import InvalidInput
+
+__all__ = ["DEV_API_KEY", "DEV_NEO4J_PASSWORD", "Settings", "load_settings"]
+
+#: Documented development defaults. ``omnid serve`` warns when it runs with them.
+DEV_NEO4J_PASSWORD = "omnid-dev-password"
+DEV_API_KEY = "omnid-dev-key"
+
+#: Per identifier type, the co-occurrence limits that make a value "shared": a PHONE seen
+#: on items together with more than 4 distinct EMAILs belongs to no single customer
+#: (the store's own number typed at the till). Evidence is the set of items, not their
+#: order, so the outcome is order-independent.
+DEFAULT_SHARED_RULES: dict[str, dict[str, int]] = {
+    "EMAIL": {"PHONE": 4, "LOYALTY_CARD": 4, "DEVICE": 8},
+    "PHONE": {"EMAIL": 4, "LOYALTY_CARD": 4, "DEVICE": 8},
+    "LOYALTY_CARD": {"EMAIL": 4, "PHONE": 4},
+    "DEVICE": {"EMAIL": 3, "LOYALTY_CARD": 3, "PHONE": 3},
+}
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _alias(*names: str) -> Any:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Everything omnid reads from its environment. Frozen: read once, passed around."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # Neo4j connection: the names Neo4j's own tools use.
+    neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias=_alias("NEO4J_URI"))
+    neo4j_user: str = Field("neo4j", validation_alias=_alias("NEO4J_USER", "NEO4J_USERNAME"))
+    neo4j_password: SecretStr = Field(
+        SecretStr(DEV_NEO4J_PASSWORD), validation_alias=_alias("NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field("neo4j", validation_alias=_alias("NEO4J_DATABASE"))
+
+    # HTTP service.
+    host: str = Field("127.0.0.1", validation_alias=_alias("OMNID_HOST"))
+    port: int = Field(8000, ge=1, le=65535, validation_alias=_alias("OMNID_PORT"))
+    #: API key -> scopes (read, write, admin). JSON in the environment.
+    api_keys: dict[str, list[str]] = Field(
+        default_factory=lambda: {DEV_API_KEY: ["read", "write", "admin"]},
+        validation_alias=_alias("OMNID_API_KEYS"),
+    )
+    introspection: bool = Field(True, validation_alias=_alias("OMNID_INTROSPECTION"))
+    max_query_depth: int = Field(12, ge=1, validation_alias=_alias("OMNID_MAX_QUERY_DEPTH"))
+    max_query_tokens: int = Field(2000, ge=10, validation_alias=_alias("OMNID_MAX_QUERY_TOKENS"))
+    max_aliases: int = Field(30, ge=1, validation_alias=_alias("OMNID_MAX_ALIASES"))
+    max_page_size: int = Field(200, ge=1, validation_alias=_alias("OMNID_MAX_PAGE_SIZE"))
+    max_batch_size: int = Field(1000, ge=1, validation_alias=_alias("OMNID_MAX_BATCH_SIZE"))
+    load_demo: bool = Field(True, validation_alias=_alias("OMNID_LOAD_DEMO"))
+
+    # Local Neo4j server assembled from Maven jars (omnid neo4j install|start|stop).
+    neo4j_home: Path = Field(_ROOT / ".neo4j", validation_alias=_alias("OMNID_NEO4J_HOME"))
+    neo4j_bolt_port: int = Field(7687, validation_alias=_alias("OMNID_NEO4J_BOLT_PORT"))
+    neo4j_http_port: int = Field(7474, validation_alias=_alias("OMNID_NEO4J_HTTP_PORT"))
+    neo4j_heap: str = Field("1g", validation_alias=_alias("OMNID_NEO4J_HEAP"))
+    neo4j_pagecache: str = Field("1g", validation_alias=_alias("OMNID_NEO4J_PAGECACHE"))
+
+    # Identifiers and resolution.
+    default_region: str | None = Field(None, validation_alias=_alias("OMNID_DEFAULT_REGION"))
+    email_provider_rules: bool = Field(True, validation_alias=_alias("OMNID_EMAIL_PROVIDER_RULES"))
+    loyalty_luhn: bool = Field(False, validation_alias=_alias("OMNID_LOYALTY_LUHN"))
+    extra_identifier_types: list[str] = Field(
+        default_factory=lambda: ["CUSTOMER_ID", "PAYMENT_TOKEN"],
+        validation_alias=_alias("OMNID_EXTRA_IDENTIFIER_TYPES"),
+    )
+    #: Types that link on their own; the rest (ADDRESS by default) are only attached.
+    linking_types: list[str] = Field(
+        default_factory=lambda: [
+            "EMAIL", "PHONE", "LOYALTY_CARD", "DEVICE", "CUSTOMER_ID", "PAYMENT_TOKEN",
+        ],
+        validation_alias=_alias("OMNID_LINKING_TYPES"),
+    )
+    shared_rules: dict[str, dict[str, int]] = Field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_SHARED_RULES.items()},
+        validation_alias=_alias("OMNID_SHARED_RULES"),
+    )
+    #: Extra blocked values, as ``TYPE:value`` (normalized or raw), added to the shipped list.
+    blocklist: list[str] = Field(default_factory=list, validation_alias=_alias("OMNID_BLOCKLIST"))
+    batch_size: int = Field(2000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
+    retry_seconds: float = Field(30.0, gt=0, validation_alias=_alias("OMNID_RETRY_SECONDS"))
+
+    def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
+        return f"Settings(neo4j_uri={self.neo4j_uri!r}, neo4j_user={self.neo4j_user!r}, ...)"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_file: bool = True) -> Settings:
+    """Build settings from ``environ`` (default: ``os.environ`` then ``.env``).
+
+    Tests pass a dict: then only that dict is read, no process environment, no ``.env``.
+    Raises ``InvalidInput`` naming the variable when a value does not parse.
+    """
+    try:
+        if environ is None:
+            return Settings(_env_file=".env" if env_file else None)  # type: ignore[call-arg]
+        return _from_mapping(dict(environ))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = str(err["loc"][0]) if err["loc"] else "?"
+        field = Settings.model_fields.get(loc)
+        alias = field.validation_alias if field else None
+        name = alias.choices[0] if isinstance(alias, AliasChoices) else loc
+        raise InvalidInput(str(err["msg"]), field=str(name)) from None
+
+
+def _from_mapping(environ: dict[str, str]) -> Settings:
+    class _MappingSource(EnvSettingsSource):
+        def _load_env_vars(self) -> Mapping[str, str | None]:
+            return {k.lower(): v for k, v in environ.items()}
+
+    class _Isolated(Settings):
+        @classmethod
+        def settings_customise_sources(  # type: ignore[override]
+            cls, settings_cls: type[BaseSettings], *args: Any, **kwargs: Any
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (_MappingSource(settings_cls),)
+
+    return _Isolated()
