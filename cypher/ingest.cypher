@@ -109,3 +109,10 @@ SET x.shared = row.shared,
 UNWIND $keys AS k
 MATCH (n:Item {key: k})-[:OF]->(p:Person)
 RETURN k AS key, p.id AS person;
+
+// name: record-for-update^(key)
+// A record as stored, to re-send it without one identifier (corrections).
+MATCH (r:Record {key: $key})
+RETURN r.attributes AS attributes, r.country AS country,
+       [(r)-[:HAS]->(i:Identifier) |
+          {type: i.type, value: i.value, display: i.display[0], blocked: i.blocked}] AS identifiers;

@@ -8,6 +8,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -15,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from service.contract import Item, parse_item
-from service.errors import InvalidInput, OmnidError
-from service.graph import Graph
-from service.identifiers import IdentifierRules
+from service.contract import Item, item_key, parse_item
+from service.errors import InvalidInput, NotFound, OmnidError
+from service.graph import Graph, Tx
+from service.identifiers import Identifier, IdentifierRules
 from service.resolution import BatchOutcome, ResolutionPolicy, resolve_batch_tx
 
 __all__ = ["IngestReport", "Ingestor", "ItemResult"]
@@ -117,6 +118,40 @@ class Ingestor:
         if chunk:
             report.extend(await self.ingest_batch(chunk), offset)
         return report
+
+    async def remove_identifier(
+        self, source: str, id: str, identifier: Identifier
+    ) -> ItemResult:
+        """Correct a record: re-send it without ``identifier``, which may split a person.
+
+        Read and rewrite happen in one transaction, so a concurrent update of the same
+        record cannot be lost.
+        """
+        key = item_key("record", source, id)
+        now = datetime.now(UTC)
+
+        async def remove_tx(tx: Tx) -> tuple[Item, BatchOutcome]:
+            row = await tx.run("record-for-update", key=key)
+            if row is None:
+                raise NotFound("no record with this source and id", source=source)
+            kept = tuple(
+                Identifier(i["type"], i["value"], i["display"] or i["value"], i["blocked"])
+                for i in row["identifiers"]
+                if f"{i['type']}:{i['value']}" != identifier.key
+            )
+            if len(kept) == len(row["identifiers"]):
+                raise NotFound(f"the record carries no such {identifier.type} identifier")
+            item = Item(
+                "record", source, id, kept, json.loads(row["attributes"] or "{}"),
+                country=row["country"],
+            )
+            return item, await resolve_batch_tx(tx, [item], self.policy, now)
+
+        item, outcome = await self.graph.write(remove_tx)
+        if self.on_commit is not None:
+            await self.on_commit([item], outcome)
+        log.info("removed one %s identifier from a record", identifier.type)
+        return ItemResult(0, key, "ok", outcome.persons.get(key))
 
     async def ingest_batch(self, raw_items: Sequence[object]) -> IngestReport:
         """Validate and write one batch in one transaction; per-item results."""

@@ -1,0 +1,41 @@
+// A person's journey: their events across every channel, newest first.
+
+// name: journeys(requests)
+// One page per request {person, limit, channels, types, since, until, afterAt, afterKey};
+// the cursor (afterAt, afterKey) is the last event of the previous page.
+UNWIND range(0, size($requests) - 1) AS index
+WITH index, $requests[index] AS req
+CALL (req) {
+  MATCH (:Person {id: req.person})<-[:OF]-(e:Event)
+  WHERE (req.channels IS NULL OR e.channel IN req.channels)
+    AND (req.types IS NULL OR e.type IN req.types)
+    AND (req.since IS NULL OR e.at >= req.since)
+    AND (req.until IS NULL OR e.at < req.until)
+    AND (req.afterAt IS NULL OR e.at < req.afterAt OR (e.at = req.afterAt AND e.key < req.afterKey))
+  WITH e ORDER BY e.at DESC, e.key DESC
+  WITH collect(e) AS all
+  UNWIND all[..req.limit] AS e
+  RETURN e
+}
+RETURN index, e.key AS key, e.source AS source, e.sourceId AS sourceId, e.channel AS channel,
+       e.type AS type, toString(e.at) AS at, e.attributes AS attributes,
+       [(e)-[:HAS]->(i:Identifier) | {type: i.type, value: i.value}] AS identifiers;
+
+// name: channel-sequence(person)
+// Every event's time and channel, oldest first: transitions between channels come from it.
+MATCH (:Person {id: $person})<-[:OF]-(e:Event)
+RETURN e.channel AS channel, toString(e.at) AS at, e.type AS type
+ORDER BY e.at, e.key;
+
+// name: lookup^(key)
+// The hot path of a counter screen, as one query: the person of an identifier, their
+// identifiers and their 50 latest events. The API benchmark's raw-driver baseline.
+MATCH (:Identifier {key: $key})-[:OF]->(p:Person)
+RETURN p.id AS id,
+       COLLECT { MATCH (p)<-[:OF]-(i:Identifier) RETURN {type: i.type, value: i.value} } AS identifiers,
+       COLLECT {
+         MATCH (p)<-[:OF]-(e:Event)
+         WITH e ORDER BY e.at DESC LIMIT 50
+         RETURN {at: toString(e.at), channel: e.channel, type: e.type, source: e.source,
+                 id: e.sourceId, attributes: e.attributes}
+       } AS events;

@@ -1,0 +1,87 @@
+// Reading persons: lookups by identifier or id, their identifiers, records, channels,
+// and why two identifiers are one person. Run by service/readmodels.py; analysts can
+// paste any of them into Neo4j Browser with the parameters set (:param key => 'EMAIL:…').
+
+// name: persons-by-identifier(key, limit)
+// The persons an identifier points at: one for a linking identifier, possibly several
+// for an address or a shared value (attached to every person it was seen with).
+MATCH (i:Identifier {key: $key})
+CALL (i) {
+  MATCH (i)-[:OF]->(p:Person)
+  RETURN p
+  UNION
+  MATCH (i)<-[:HAS]-(:Item)-[:OF]->(p:Person)
+  WHERE NOT i.linking
+  RETURN p
+}
+WITH p ORDER BY p.createdAt, p.id LIMIT $limit
+RETURN p.id AS id, p.mergedFrom AS mergedFrom, p.splitFrom AS splitFrom,
+       toString(p.createdAt) AS createdAt;
+
+// name: persons-by-ids(ids)
+// Persons by id, following merge aliases: a client holding an old id finds the person.
+UNWIND $ids AS id
+OPTIONAL MATCH (p:Person {id: id})
+OPTIONAL MATCH (:PersonAlias {id: id})-[:MERGED_INTO]->(q:Person)
+WITH id, coalesce(p, q) AS p
+WHERE p IS NOT NULL
+RETURN id AS requested, p.id AS id, p.mergedFrom AS mergedFrom, p.splitFrom AS splitFrom,
+       toString(p.createdAt) AS createdAt;
+
+// name: identifiers-of-persons(ids)
+// Every identifier of each person: its linking identifiers, and the non-linking ones
+// (addresses, shared and blocked values) carried by its records and events.
+UNWIND $ids AS id
+MATCH (p:Person {id: id})
+CALL (p) {
+  MATCH (p)<-[:OF]-(i:Identifier)
+  RETURN i
+  UNION
+  MATCH (p)<-[:OF]-(:Item)-[:HAS]->(i:Identifier)
+  WHERE NOT i.linking
+  RETURN i
+}
+RETURN id AS person, i.key AS key, i.type AS type, i.value AS value, i.display AS display,
+       i.linking AS linking, i.shared AS shared, i.sharedReason AS sharedReason,
+       i.blocked AS blocked, toString(i.firstSeen) AS firstSeen, toString(i.lastSeen) AS lastSeen,
+       COLLECT { MATCH (i)<-[:HAS]-(it:Item)-[:OF]->(p) RETURN DISTINCT it.source } AS sources
+ORDER BY person, type, value;
+
+// name: records-of-persons(ids)
+UNWIND $ids AS id
+MATCH (:Person {id: id})<-[:OF]-(r:Record)
+RETURN id AS person, r.key AS key, r.source AS source, r.sourceId AS sourceId,
+       r.attributes AS attributes, toString(r.firstSeen) AS firstSeen,
+       toString(r.updatedAt) AS updatedAt,
+       [(r)-[:HAS]->(i:Identifier) | i.key] AS identifiers
+ORDER BY person, source, sourceId;
+
+// name: channels-of-persons(ids)
+// Per person and channel: how many events, the first and the last.
+UNWIND $ids AS id
+MATCH (:Person {id: id})<-[:OF]-(e:Event)
+WITH id, e.channel AS channel, count(e) AS events, min(e.at) AS first, max(e.at) AS last
+RETURN id AS person, channel, events, toString(first) AS first, toString(last) AS last
+ORDER BY person, first;
+
+// name: activity-of-persons(ids)
+// First and last time each person was seen: events by when they happened, records by
+// when they were received.
+UNWIND $ids AS id
+MATCH (:Person {id: id})<-[:OF]-(n:Item)
+WITH id, min(coalesce(n.at, n.firstSeen)) AS first, max(coalesce(n.at, n.updatedAt)) AS last
+RETURN id AS person, toString(first) AS first, toString(last) AS last;
+
+// name: explain^(a, b)
+// Why two identifiers are one person: the shortest chain of linking identifiers and the
+// records/events that carry them. No row when they are not the same person.
+MATCH (a:Identifier {key: $a})-[:OF]->(p:Person)<-[:OF]-(b:Identifier {key: $b})
+MATCH path = SHORTEST 1 (a) ((x)-[:HAS]-(y) WHERE y:Item OR y.linking){1,64} (b)
+RETURN p.id AS person,
+       [n IN nodes(path) | CASE
+          WHEN n:Identifier THEN {identifier: true, key: n.key, type: n.type, value: n.value}
+          ELSE {identifier: false, key: n.key, kind: CASE WHEN n:Event THEN 'event' ELSE 'record' END,
+                source: n.source, sourceId: n.sourceId, channel: n.channel, type: n.type,
+                at: toString(coalesce(n.at, n.updatedAt))}
+        END] AS chain,
+       [r IN relationships(path) | {source: r.source, at: toString(r.at)}] AS links;

@@ -1,0 +1,120 @@
+"""The HTTP service: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/readyz``.
+
+One async Neo4j driver lives as long as the app (opened in the lifespan, which also
+applies the schema); each request gets a fresh context with its own DataLoaders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from service.api.auth import authenticate, key_from_headers
+from service.api.context import Context
+from service.api.schema import build_schema
+from service.errors import OmnidError
+from service.graph import Graph
+from service.ingest import Ingestor
+from service.live import Broker
+from service.schema import apply_schema, missing_schema
+from service.settings import DEV_API_KEY, DEV_NEO4J_PASSWORD, Settings, load_settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("omnid")
+
+
+class _GraphQL(GraphQL[Context, None]):
+    def __init__(self, state: _State, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql",
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.state = state
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        graph, ingestor, broker = self.state.ready()
+        return Context(
+            graph=graph,
+            settings=graph.settings,
+            ingestor=ingestor,
+            broker=broker,
+            access=authenticate(key_from_headers(request.headers), graph.settings.api_keys),
+            request=request,
+            response=response,
+        )
+
+
+class _State:
+    def __init__(self) -> None:
+        self.graph: Graph | None = None
+        self.ingestor: Ingestor | None = None
+        self.broker = Broker()
+
+    def ready(self) -> tuple[Graph, Ingestor, Broker]:
+        if self.graph is None or self.ingestor is None:
+            raise RuntimeError("the app is not started (lifespan did not run)")
+        return self.graph, self.ingestor, self.broker
+
+
+def create_app(settings: Settings | None = None, graph: Graph | None = None) -> Starlette:
+    """Build the ASGI app. Pass ``graph`` to share an open one (tests); else one is opened."""
+    settings = settings or (graph.settings if graph else load_settings())
+    state = _State()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own = graph is None
+        state.graph = graph or Graph.connect(settings)
+        state.ingestor = Ingestor(state.graph, on_commit=state.broker.publish)
+        if settings.neo4j_password.get_secret_value() == DEV_NEO4J_PASSWORD:
+            log.warning("using the development Neo4j password; set NEO4J_PASSWORD")
+        if DEV_API_KEY in settings.api_keys:
+            log.warning("the development API key is enabled; set OMNID_API_KEYS")
+        try:
+            await apply_schema(state.graph)
+        except OmnidError as exc:
+            log.error("schema not applied at start: %s (readyz will say so)", exc.message)
+        try:
+            yield
+        finally:
+            if own:
+                await state.graph.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        graph_, _, _ = state.ready()
+        try:
+            await graph_.ping()
+            missing = await missing_schema(graph_)
+        except OmnidError as exc:
+            return JSONResponse({"status": "unavailable", "neo4j": exc.code}, status_code=503)
+        if missing:
+            return JSONResponse(
+                {"status": "unavailable", "schema": sorted(missing)}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "neo4j": "ok", "schema": "applied"})
+
+    endpoint = _GraphQL(state, settings)
+    return Starlette(
+        routes=[
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", endpoint),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )

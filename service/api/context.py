@@ -1,0 +1,83 @@
+"""The typed per-request context: the graph, settings, the caller's access, DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from service import readmodels
+from service.api.auth import Access, authenticate
+from service.graph import Graph
+from service.ingest import Ingestor
+from service.live import Broker
+from service.settings import Settings
+
+__all__ = ["Context", "Loaders"]
+
+
+class Loaders:
+    """One DataLoader per field fetched per person: one query per field, not per person."""
+
+    def __init__(self, graph: Graph) -> None:
+        async def persons(ids: list[str]) -> list[readmodels.PersonView | None]:
+            return await readmodels.persons_by_ids(graph, ids)
+
+        async def identifiers(ids: list[str]) -> list[list[readmodels.IdentifierView]]:
+            return await readmodels.identifiers(graph, ids)
+
+        async def records(ids: list[str]) -> list[list[readmodels.RecordView]]:
+            return await readmodels.records(graph, ids)
+
+        async def channels(ids: list[str]) -> list[list[readmodels.ChannelSummary]]:
+            return await readmodels.channels(graph, ids)
+
+        async def activity(ids: list[str]) -> list[tuple[datetime | None, datetime | None]]:
+            return await readmodels.activity(graph, ids)
+
+        async def journeys(
+            requests: list[readmodels.JourneyRequest],
+        ) -> list[readmodels.JourneyPage]:
+            return await readmodels.journeys(graph, requests)
+
+        self.persons = DataLoader(load_fn=persons)
+        self.identifiers = DataLoader(load_fn=identifiers)
+        self.records = DataLoader(load_fn=records)
+        self.channels = DataLoader(load_fn=channels)
+        self.activity = DataLoader(load_fn=activity)
+        self.journeys = DataLoader(load_fn=journeys)
+
+
+@dataclass
+class Context:
+    graph: Graph
+    settings: Settings
+    ingestor: Ingestor
+    broker: Broker
+    access: Access
+    request: Any = None
+    response: Any = None
+    #: Set by strawberry from the graphql-transport-ws connection_init payload.
+    connection_params: dict[str, Any] | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.graph)
+        return self._loaders
+
+    def fresh_loaders(self) -> None:
+        """Forget cached answers (a subscription delivers many events on one context)."""
+        self._loaders = None
+
+    def require(self, scope: str) -> None:
+        access = self.access
+        if not access.authenticated and self.connection_params:
+            key = self.connection_params.get("apiKey") or self.connection_params.get(
+                "Authorization", ""
+            ).removeprefix("Bearer ")
+            access = self.access = authenticate(key, self.settings.api_keys)
+        access.require(scope)

@@ -1,0 +1,67 @@
+"""How errors reach GraphQL clients.
+
+An ``OmnidError`` keeps its message (already free of personal data) and gets its code in
+``extensions.code``; GraphQL's own validation errors get ``GRAPHQL_VALIDATION_FAILED``;
+anything else is a bug: its message and stack are replaced by "Internal error" with
+code ``INTERNAL``, and logged server-side without the request's variables.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from service.errors import OmnidError
+
+__all__ = ["ClientErrors"]
+
+log = logging.getLogger("omnid")
+
+
+def _origin(error: GraphQLError) -> BaseException | None:
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    return original
+
+
+class ClientErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(error_message="Internal error")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        out = []
+        for error in errors:
+            origin = _origin(error)
+            if isinstance(origin, OmnidError):
+                extensions = {"code": origin.code}
+                field = getattr(origin, "field", None)
+                if field:
+                    extensions["field"] = field
+                out.append(
+                    GraphQLError(
+                        origin.message,
+                        nodes=error.nodes,
+                        source=error.source,
+                        positions=error.positions,
+                        path=error.path,
+                        extensions=extensions,
+                    )
+                )
+            elif origin is None:
+                code = (error.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")
+                error.extensions = {**(error.extensions or {}), "code": code}
+                out.append(error)
+            else:
+                log.error(
+                    "unexpected %s in a resolver at %s",
+                    type(origin).__name__,
+                    error.path,
+                    exc_info=(type(origin), origin, origin.__traceback__),
+                )
+                masked = self.anonymise_error(error)
+                masked.extensions = {"code": "INTERNAL"}
+                out.append(masked)
+        return out

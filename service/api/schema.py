@@ -1,0 +1,193 @@
+"""The GraphQL schema: queries, mutations and the live subscription, with abuse limits.
+
+``schema`` is built with default settings, for ``strawberry export-schema``;
+``build_schema(settings)`` applies the configured limits. The SDL does not depend on
+settings, so the exported file is the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from service import readmodels
+from service.api.context import Context
+from service.api.errors import ClientErrors
+from service.api.types.common import Channel, IdentifierInput, to_identifier
+from service.api.types.ingest import (
+    EventInput,
+    ItemResult,
+    RecordInput,
+    RecordRef,
+    event_to_contract,
+    record_to_contract,
+)
+from service.api.types.person import Event, Explanation, Person
+from service.errors import InvalidInput, LimitExceeded, NotFound
+from service.settings import Settings, load_settings
+
+__all__ = ["LiveEvent", "Mutation", "Query", "Subscription", "build_schema", "schema"]
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description=(
+            "The person an identifier (normalized first) or a person id points at; null "
+            "if none. Ids of merged persons still answer. An identifier attached to "
+            "several persons (a household address, a shared phone) is an "
+            "AMBIGUOUS_IDENTIFIER error: use `persons`."
+        )
+    )
+    async def person(
+        self, info: Info, identifier: IdentifierInput | None = None, id: strawberry.ID | None = None
+    ) -> Person | None:
+        info.context.require("read")
+        if (identifier is None) == (id is None):
+            raise InvalidInput("give exactly one of `identifier` or `id`", field="person")
+        if id is not None:
+            view = await info.context.loaders.persons.load(str(id))
+        else:
+            assert identifier is not None
+            value = to_identifier(identifier, info.context.ingestor.rules)
+            view = await readmodels.find_person(info.context.graph, value)
+        return Person.of(view) if view else None
+
+    @strawberry.field(description="Every person an identifier is attached to.")
+    async def persons(self, info: Info, identifier: IdentifierInput) -> list[Person]:
+        info.context.require("read")
+        value = to_identifier(identifier, info.context.ingestor.rules)
+        views = await readmodels.persons_for_identifier(info.context.graph, value)
+        return [Person.of(v) for v in views]
+
+    @strawberry.field(
+        description=(
+            "Why two identifiers belong to one person: the shortest chain of identifiers "
+            "and the records/events linking them; null when they are not one person."
+        )
+    )
+    async def explain(
+        self, info: Info, a: IdentifierInput, b: IdentifierInput
+    ) -> Explanation | None:
+        info.context.require("read")
+        rules = info.context.ingestor.rules
+        view = await readmodels.explain(
+            info.context.graph, to_identifier(a, rules), to_identifier(b, rules)
+        )
+        if view is None:
+            return None
+        person = await info.context.loaders.persons.load(view.person)
+        assert person is not None
+        return Explanation.of(view, person)
+
+
+def _check_batch(info: Info, size: int) -> None:
+    limit = info.context.settings.max_batch_size
+    if size > limit:
+        raise LimitExceeded(f"has {size} items; the most per call is {limit}", field="items")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description=(
+            "Upsert records (each replaces what its source sent before). One result per "
+            "item, in order; a bad item gets an error and the rest still go in."
+        )
+    )
+    async def upsert_records(self, info: Info, items: list[RecordInput]) -> list[ItemResult]:
+        info.context.require("write")
+        _check_batch(info, len(items))
+        report = await info.context.ingestor.ingest_batch([record_to_contract(i) for i in items])
+        return [ItemResult.of(r) for r in report.results]
+
+    @strawberry.mutation(
+        description="Record events (immutable: re-sending one changes nothing). Per-item results."
+    )
+    async def record_events(self, info: Info, items: list[EventInput]) -> list[ItemResult]:
+        info.context.require("write")
+        _check_batch(info, len(items))
+        report = await info.context.ingestor.ingest_batch([event_to_contract(i) for i in items])
+        return [ItemResult.of(r) for r in report.results]
+
+    @strawberry.mutation(
+        description="Correct a record by removing one identifier from it; may split a person."
+    )
+    async def remove_identifier(
+        self, info: Info, record: RecordRef, identifier: IdentifierInput
+    ) -> ItemResult:
+        info.context.require("write")
+        value = to_identifier(identifier, info.context.ingestor.rules)
+        result = await info.context.ingestor.remove_identifier(record.source, record.id, value)
+        return ItemResult.of(result)
+
+
+@strawberry.type(description="An event as it is committed, with the person it resolved to.")
+class LiveEvent:
+    event: Event
+    person: Person
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description=(
+            "Every new event, with its resolved person, as soon as its write commits. "
+            "Filter by event types and channels."
+        )
+    )
+    async def journey_events(
+        self,
+        info: Info,
+        types: list[str] | None = None,
+        channels: list[Channel] | None = None,  # type: ignore[valid-type]
+    ) -> AsyncGenerator[LiveEvent, None]:
+        info.context.require("read")
+        wanted = [c.value for c in channels] if channels is not None else None
+        async for live in info.context.broker.subscribe(types=types, channels=wanted):
+            item = live.item
+            assert item.at is not None and item.channel is not None and item.type is not None
+            view = readmodels.JourneyEvent(
+                key=item.key,
+                source=item.source,
+                source_id=item.id,
+                channel=item.channel,
+                type=item.type,
+                at=item.at,
+                attributes=item.attributes,
+                identifiers=tuple((i.type, i.value) for i in item.identifiers),
+            )
+            person = await readmodels.persons_by_ids(info.context.graph, [live.person_id])
+            if person[0] is None:
+                raise NotFound("the event's person is gone")
+            info.context.fresh_loaders()
+            yield LiveEvent(event=Event.of(view), person=Person.of(person[0]))
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories, not instances: strawberry builds fresh extensions for every request.
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        ClientErrors,
+    ]
+    if not settings.introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )
+
+
+schema = build_schema(load_settings({}))

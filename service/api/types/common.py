@@ -1,0 +1,72 @@
+"""Enums, inputs and helpers shared by every area of the schema."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from service.contract import CHANNELS
+from service.errors import InvalidInput
+from service.identifiers import BUILTIN_TYPES, Identifier, IdentifierRules, normalize
+
+__all__ = [
+    "AddressInput",
+    "Channel",
+    "IdentifierInput",
+    "IdentifierType",
+    "raw_identifier",
+    "to_identifier",
+]
+
+IdentifierType = strawberry.enum(
+    Enum(  # type: ignore[misc]
+        "IdentifierType",
+        {t: t for t in (*BUILTIN_TYPES, "CUSTOMER_ID", "PAYMENT_TOKEN")},
+    ),
+    description="What kind of value points at a customer.",
+)
+Channel = strawberry.enum(
+    Enum("Channel", {c: c for c in CHANNELS}),  # type: ignore[misc]
+    description="Where an interaction happened.",
+)
+
+
+@strawberry.input(description="A postal address in parts; `country` is ISO 3166 alpha-2.")
+class AddressInput:
+    line1: str
+    line2: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+
+@strawberry.input(
+    description=(
+        "An identifier as the channel saw it; omnid normalizes it. Give `value`, or "
+        "`address` for a structured ADDRESS. `country` reads national phone numbers."
+    )
+)
+class IdentifierInput:
+    type: IdentifierType  # type: ignore[valid-type]
+    value: str | None = None
+    address: AddressInput | None = None
+    country: str | None = None
+
+
+def raw_identifier(given: IdentifierInput) -> dict[str, Any]:
+    """The input-contract form of an identifier input."""
+    if given.address is not None:
+        value: Any = {k: v for k, v in vars(given.address).items() if v is not None}
+    else:
+        value = given.value  # None is reported by the contract as "value: is required"
+    return {"type": given.type.value, "value": value}
+
+
+def to_identifier(given: IdentifierInput, rules: IdentifierRules) -> Identifier:
+    raw = raw_identifier(given)
+    if raw["value"] is None:
+        raise InvalidInput("give `value` (or `address` for ADDRESS)", field="identifier.value")
+    return normalize(raw["type"], raw["value"], region=given.country, rules=rules)

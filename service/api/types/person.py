@@ -1,0 +1,276 @@
+"""The resolved person and everything read from it: identifiers, records, journey."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from service import readmodels
+from service.api.context import Context
+from service.api.types.common import Channel, IdentifierType
+from service.errors import LimitExceeded
+
+__all__ = [
+    "ChannelSummary",
+    "Event",
+    "EventConnection",
+    "EventEdge",
+    "Explanation",
+    "ExplanationStep",
+    "PageInfo",
+    "Person",
+    "PersonIdentifier",
+    "Record",
+    "SeenWith",
+    "Transition",
+]
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="A value of one type that points at this person.")
+class PersonIdentifier:
+    type: IdentifierType  # type: ignore[valid-type]
+    value: str = strawberry.field(description="Normalized value: what matching uses.")
+    display: list[str] = strawberry.field(description="Raw forms seen, for display only.")
+    linking: bool = strawberry.field(description="Whether it joins records into one person.")
+    shared: bool
+    shared_reason: str | None
+    blocked: bool
+    blocked_reason: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    sources: list[str]
+
+    @classmethod
+    def of(cls, view: readmodels.IdentifierView) -> PersonIdentifier:
+        return cls(
+            type=IdentifierType(view.type),
+            value=view.value,
+            display=list(view.display),
+            linking=view.linking,
+            shared=view.shared,
+            shared_reason=view.shared_reason,
+            blocked=view.blocked is not None,
+            blocked_reason=view.blocked,
+            first_seen=view.first_seen,
+            last_seen=view.last_seen,
+            sources=list(view.sources),
+        )
+
+
+@strawberry.type(description="What one source system knows about this person.")
+class Record:
+    source: str
+    id: str
+    attributes: JSON
+    first_seen: datetime | None
+    updated_at: datetime | None
+
+
+@strawberry.type(description="An identifier an event was seen with.")
+class SeenWith:
+    type: IdentifierType  # type: ignore[valid-type]
+    value: str
+
+
+@strawberry.type(description="One interaction on one channel.")
+class Event:
+    source: str
+    id: str = strawberry.field(description="The event's id in its source system.")
+    channel: Channel  # type: ignore[valid-type]
+    type: str
+    at: datetime = strawberry.field(description="When it happened (not when it arrived).")
+    attributes: JSON
+    seen_with: list[SeenWith]
+
+    @classmethod
+    def of(cls, view: readmodels.JourneyEvent) -> Event:
+        return cls(
+            source=view.source,
+            id=view.source_id,
+            channel=Channel(view.channel),
+            type=view.type,
+            at=view.at,
+            attributes=view.attributes,
+            seen_with=[SeenWith(type=IdentifierType(t), value=v) for t, v in view.identifiers],
+        )
+
+
+@strawberry.type
+class EventEdge:
+    cursor: str
+    node: Event
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="A page of the journey, newest event first.")
+class EventConnection:
+    edges: list[EventEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="Activity on one channel.")
+class ChannelSummary:
+    channel: Channel  # type: ignore[valid-type]
+    events: int
+    first: datetime
+    last: datetime
+
+
+@strawberry.type(description="A hand-off: the next event happened on another channel.")
+class Transition:
+    from_channel: Channel = strawberry.field(name="from")  # type: ignore[valid-type]
+    to_channel: Channel = strawberry.field(name="to")  # type: ignore[valid-type]
+    left_at: datetime
+    arrived_at: datetime
+    seconds: float
+
+
+@strawberry.type(description="One customer, resolved across every channel.")
+class Person:
+    id: strawberry.ID
+    merged_from: list[strawberry.ID] = strawberry.field(
+        description="Ids of persons merged into this one; lookups by them land here."
+    )
+    split_from: strawberry.ID | None = strawberry.field(
+        description="The person this one was split from, if it was."
+    )
+
+    @classmethod
+    def of(cls, view: readmodels.PersonView) -> Person:
+        return cls(
+            id=strawberry.ID(view.id),
+            merged_from=[strawberry.ID(i) for i in view.merged_from],
+            split_from=strawberry.ID(view.split_from) if view.split_from else None,
+        )
+
+    @strawberry.field
+    async def identifiers(
+        self,
+        info: Info,
+        types: list[IdentifierType] | None = None,  # type: ignore[valid-type]
+    ) -> list[PersonIdentifier]:
+        views = await info.context.loaders.identifiers.load(str(self.id))
+        wanted = {t.value for t in types} if types is not None else None
+        return [PersonIdentifier.of(v) for v in views if wanted is None or v.type in wanted]
+
+    @strawberry.field
+    async def records(self, info: Info) -> list[Record]:
+        views = await info.context.loaders.records.load(str(self.id))
+        return [
+            Record(
+                source=v.source,
+                id=v.source_id,
+                attributes=v.attributes,
+                first_seen=v.first_seen,
+                updated_at=v.updated_at,
+            )
+            for v in views
+        ]
+
+    @strawberry.field(description="Events across every channel, newest first.")
+    async def journey(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        channels: list[Channel] | None = None,  # type: ignore[valid-type]
+        types: list[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> EventConnection:
+        limit = info.context.settings.max_page_size
+        if not 1 <= first <= limit:
+            raise LimitExceeded(f"must be between 1 and {limit}", field="first")
+        request = readmodels.JourneyRequest(
+            person=str(self.id),
+            first=first,
+            after=after,
+            channels=tuple(c.value for c in channels) if channels is not None else None,
+            types=tuple(types) if types is not None else None,
+            since=since,
+            until=until,
+        )
+        page = await info.context.loaders.journeys.load(request)
+        return EventConnection(
+            edges=[EventEdge(cursor=e.cursor, node=Event.of(e)) for e in page.events],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field
+    async def channels(self, info: Info) -> list[ChannelSummary]:
+        views = await info.context.loaders.channels.load(str(self.id))
+        return [
+            ChannelSummary(channel=Channel(v.channel), events=v.events, first=v.first, last=v.last)
+            for v in views
+        ]
+
+    @strawberry.field(description="Time-ordered hand-offs between channels.")
+    async def transitions(self, info: Info) -> list[Transition]:
+        views = await readmodels.transitions(info.context.graph, str(self.id))
+        return [
+            Transition(
+                from_channel=Channel(v.from_channel),
+                to_channel=Channel(v.to_channel),
+                left_at=v.left_at,
+                arrived_at=v.arrived_at,
+                seconds=v.seconds,
+            )
+            for v in views
+        ]
+
+    @strawberry.field
+    async def first_seen(self, info: Info) -> datetime | None:
+        return (await info.context.loaders.activity.load(str(self.id)))[0]
+
+    @strawberry.field
+    async def last_seen(self, info: Info) -> datetime | None:
+        return (await info.context.loaders.activity.load(str(self.id)))[1]
+
+
+@strawberry.type(
+    description="A node of the chain: an identifier, or the record/event that links two."
+)
+class ExplanationStep:
+    identifier: SeenWith | None
+    item_kind: str | None
+    source: str | None
+    source_id: str | None
+    channel: Channel | None  # type: ignore[valid-type]
+    at: datetime | None
+
+
+@strawberry.type(description="Why two identifiers are one person.")
+class Explanation:
+    person: Annotated[Person, strawberry.lazy("service.api.types.person")]
+    steps: list[ExplanationStep]
+
+    @classmethod
+    def of(cls, view: readmodels.Explanation, person: readmodels.PersonView) -> Explanation:
+        return cls(
+            person=Person.of(person),
+            steps=[
+                ExplanationStep(
+                    identifier=(
+                        SeenWith(type=IdentifierType(s.identifier[0]), value=s.identifier[1])
+                        if s.identifier
+                        else None
+                    ),
+                    item_kind=s.item_kind,
+                    source=s.source,
+                    source_id=s.source_id,
+                    channel=Channel(s.channel) if s.channel else None,
+                    at=s.at,
+                )
+                for s in view.steps
+            ],
+        )

@@ -1,0 +1,355 @@
+"""Read models: the resolved person, their identifiers, records, journey and channels.
+
+Every function takes many person ids at once and answers in the same order, so the
+GraphQL DataLoaders and the CLI call the same code, one query per field and page,
+never one per person. Times are ISO strings from Neo4j, parsed here: hydrating driver
+temporal values costs far more (see ../shared/NEO4J.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from service.errors import AmbiguousIdentifier, InvalidInput
+from service.graph import Graph
+from service.identifiers import Identifier
+
+__all__ = [
+    "ChannelSummary",
+    "Explanation",
+    "ExplanationStep",
+    "IdentifierView",
+    "JourneyEvent",
+    "JourneyPage",
+    "JourneyRequest",
+    "PersonView",
+    "RecordView",
+    "Transition",
+    "activity",
+    "channels",
+    "decode_cursor",
+    "encode_cursor",
+    "explain",
+    "find_person",
+    "identifiers",
+    "journeys",
+    "persons_by_ids",
+    "persons_for_identifier",
+    "records",
+    "transitions",
+]
+
+AMBIGUITY_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    id: str
+    merged_from: tuple[str, ...] = ()
+    split_from: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierView:
+    key: str
+    type: str
+    value: str
+    display: tuple[str, ...]
+    linking: bool
+    shared: bool
+    shared_reason: str | None
+    blocked: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    key: str
+    source: str
+    source_id: str
+    attributes: dict[str, Any]
+    first_seen: datetime | None
+    updated_at: datetime | None
+    identifiers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyEvent:
+    key: str
+    source: str
+    source_id: str
+    channel: str
+    type: str
+    at: datetime
+    attributes: dict[str, Any]
+    identifiers: tuple[tuple[str, str], ...]  # (type, normalized value)
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor(self.at, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyRequest:
+    """One page of one person's journey; hashable, so it can key a DataLoader."""
+
+    person: str
+    first: int = 20
+    after: str | None = None
+    channels: tuple[str, ...] | None = None
+    types: tuple[str, ...] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyPage:
+    events: list[JourneyEvent]
+    has_next_page: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.events[-1].cursor if self.events else None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSummary:
+    channel: str
+    events: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A hand-off: the customer's next event happened on another channel."""
+
+    from_channel: str
+    to_channel: str
+    left_at: datetime
+    arrived_at: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.arrived_at - self.left_at).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class ExplanationStep:
+    """One node of the chain: an identifier, or the record/event that links its neighbours."""
+
+    identifier: tuple[str, str] | None = None  # (type, value)
+    item_kind: str | None = None
+    source: str | None = None
+    source_id: str | None = None
+    channel: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    person: str
+    steps: list[ExplanationStep] = field(default_factory=list)
+
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def _time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(_FRACTION.sub(r"\1", value))
+
+
+def encode_cursor(at: datetime, key: str) -> str:
+    raw = json.dumps([at.isoformat(), key]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, key = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(at), str(key)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInput("is not a cursor this API returned", field="after") from None
+
+
+def _person(row: dict[str, Any]) -> PersonView:
+    return PersonView(
+        id=row["id"],
+        merged_from=tuple(row["mergedFrom"] or ()),
+        split_from=row["splitFrom"],
+        created_at=_time(row["createdAt"]),
+    )
+
+
+async def persons_for_identifier(graph: Graph, identifier: Identifier) -> list[PersonView]:
+    """Every person an identifier points at (one, unless it does not link)."""
+    rows = await graph.query("persons-by-identifier", key=identifier.key, limit=AMBIGUITY_LIMIT)
+    return [_person(r) for r in rows]
+
+
+async def find_person(graph: Graph, identifier: Identifier) -> PersonView | None:
+    """The one person of an identifier, None if unknown, ``AmbiguousIdentifier`` if several."""
+    found = await persons_for_identifier(graph, identifier)
+    if len(found) > 1:
+        raise AmbiguousIdentifier(
+            f"{identifier.type} identifier is attached to {len(found)} persons; "
+            "query persons(identifier:) to list them",
+            type=identifier.type,
+            persons=len(found),
+        )
+    return found[0] if found else None
+
+
+async def persons_by_ids(graph: Graph, ids: Sequence[str]) -> list[PersonView | None]:
+    """Persons by id, following merge aliases; None where no person answers."""
+    rows = await graph.query("persons-by-ids", ids=list(ids))
+    by_id = {r["requested"]: _person(r) for r in rows}
+    return [by_id.get(i) for i in ids]
+
+
+async def identifiers(graph: Graph, ids: Sequence[str]) -> list[list[IdentifierView]]:
+    rows = await graph.query("identifiers-of-persons", ids=list(dict.fromkeys(ids)))
+    out: dict[str, list[IdentifierView]] = defaultdict(list)
+    for r in rows:
+        out[r["person"]].append(
+            IdentifierView(
+                key=r["key"],
+                type=r["type"],
+                value=r["value"],
+                display=tuple(r["display"] or ()),
+                linking=bool(r["linking"]),
+                shared=bool(r["shared"]),
+                shared_reason=r["sharedReason"],
+                blocked=r["blocked"],
+                first_seen=_time(r["firstSeen"]),
+                last_seen=_time(r["lastSeen"]),
+                sources=tuple(sorted(r["sources"])),
+            )
+        )
+    return [out.get(i, []) for i in ids]
+
+
+async def records(graph: Graph, ids: Sequence[str]) -> list[list[RecordView]]:
+    rows = await graph.query("records-of-persons", ids=list(dict.fromkeys(ids)))
+    out: dict[str, list[RecordView]] = defaultdict(list)
+    for r in rows:
+        out[r["person"]].append(
+            RecordView(
+                key=r["key"],
+                source=r["source"],
+                source_id=r["sourceId"],
+                attributes=json.loads(r["attributes"] or "{}"),
+                first_seen=_time(r["firstSeen"]),
+                updated_at=_time(r["updatedAt"]),
+                identifiers=tuple(r["identifiers"]),
+            )
+        )
+    return [out.get(i, []) for i in ids]
+
+
+async def channels(graph: Graph, ids: Sequence[str]) -> list[list[ChannelSummary]]:
+    rows = await graph.query("channels-of-persons", ids=list(dict.fromkeys(ids)))
+    out: dict[str, list[ChannelSummary]] = defaultdict(list)
+    for r in rows:
+        first, last = _time(r["first"]), _time(r["last"])
+        assert first is not None and last is not None
+        out[r["person"]].append(ChannelSummary(r["channel"], int(r["events"]), first, last))
+    return [out.get(i, []) for i in ids]
+
+
+async def activity(
+    graph: Graph, ids: Sequence[str]
+) -> list[tuple[datetime | None, datetime | None]]:
+    """(first seen, last seen) per person."""
+    rows = await graph.query("activity-of-persons", ids=list(dict.fromkeys(ids)))
+    out = {r["person"]: (_time(r["first"]), _time(r["last"])) for r in rows}
+    return [out.get(i, (None, None)) for i in ids]
+
+
+async def journeys(graph: Graph, requests: Sequence[JourneyRequest]) -> list[JourneyPage]:
+    """One page per request, newest first, all in one query."""
+    params = []
+    for req in requests:
+        after_at, after_key = decode_cursor(req.after) if req.after else (None, None)
+        params.append(
+            {
+                "person": req.person,
+                "limit": req.first + 1,  # one more tells whether a next page exists
+                "channels": list(req.channels) if req.channels is not None else None,
+                "types": list(req.types) if req.types is not None else None,
+                "since": req.since,
+                "until": req.until,
+                "afterAt": after_at,
+                "afterKey": after_key,
+            }
+        )
+    rows = await graph.query("journeys", requests=params)
+    pages: list[list[JourneyEvent]] = [[] for _ in requests]
+    for r in rows:
+        at = _time(r["at"])
+        assert at is not None
+        pages[r["index"]].append(
+            JourneyEvent(
+                key=r["key"],
+                source=r["source"],
+                source_id=r["sourceId"],
+                channel=r["channel"],
+                type=r["type"],
+                at=at,
+                attributes=json.loads(r["attributes"] or "{}"),
+                identifiers=tuple((i["type"], i["value"]) for i in r["identifiers"]),
+            )
+        )
+    return [
+        JourneyPage(events[: req.first], len(events) > req.first)
+        for req, events in zip(requests, pages, strict=True)
+    ]
+
+
+async def transitions(graph: Graph, person: str) -> list[Transition]:
+    """Time-ordered hand-offs between channels (WEB -> STORE), with the time between."""
+    rows = await graph.query("channel-sequence", person=person)
+    out: list[Transition] = []
+    previous: tuple[str, datetime] | None = None
+    for r in rows:
+        at = _time(r["at"])
+        assert at is not None
+        if previous is not None and previous[0] != r["channel"]:
+            out.append(Transition(previous[0], r["channel"], previous[1], at))
+        previous = (r["channel"], at)
+    return out
+
+
+async def explain(graph: Graph, a: Identifier, b: Identifier) -> Explanation | None:
+    """The shortest chain linking two identifiers, or None if they are not one person."""
+    row = await graph.query("explain", a=a.key, b=b.key)
+    if row is None:
+        return None
+    steps = []
+    for node in row["chain"]:
+        if node["identifier"]:
+            steps.append(ExplanationStep(identifier=(node["type"], node["value"])))
+        else:
+            steps.append(
+                ExplanationStep(
+                    item_kind=node["kind"],
+                    source=node["source"],
+                    source_id=node["sourceId"],
+                    channel=node["channel"],
+                    at=_time(node["at"]),
+                )
+            )
+    return Explanation(person=row["person"], steps=steps)

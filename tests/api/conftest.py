@@ -1,0 +1,83 @@
+"""A real HTTP server for API tests: uvicorn on a free port, in the test session's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from service.api.app import create_app
+from service.graph import Graph
+from service.settings import DEV_API_KEY
+
+READ_KEY = "test-read-key"
+WRITE_KEY = "test-write-key"
+ADMIN_KEY = DEV_API_KEY
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Api:
+    url: str
+    graph: Graph
+    client: httpx.AsyncClient
+
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = ADMIN_KEY
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture(scope="session")
+async def api_server(session_graph: Graph) -> AsyncIterator[tuple[str, Graph]]:
+    settings = session_graph.settings.model_copy(
+        update={
+            "api_keys": {
+                READ_KEY: ["read"],
+                WRITE_KEY: ["write"],
+                ADMIN_KEY: ["admin"],
+            },
+            "max_page_size": 100,
+            "max_batch_size": 50,
+        }
+    )
+    graph = Graph(session_graph.driver, settings, session_graph.statements)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings, graph=graph), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+        if task.done():
+            task.result()
+    yield f"http://127.0.0.1:{port}", graph
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def api(api_server: tuple[str, Graph], graph: Graph) -> AsyncIterator[Api]:
+    """The running service on an emptied graph; ``api.graph`` is the app's own graph."""
+    url, app_graph = api_server
+    app_graph.queries = 0
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        yield Api(url, app_graph, client)
