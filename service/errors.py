@@ -1,20 +1,20 @@
 """Every error omnid raises on purpose, under one root.
 
-    OmnidError                      code
-    ├── InvalidInput                INVALID_INPUT        an item or argument breaks the input contract
-    │   ├── InvalidIdentifier       INVALID_IDENTIFIER   a value cannot be normalized for its type
-    │   └── LimitExceeded           LIMIT_EXCEEDED       a batch, page or value is larger than allowed
-    ├── NotFound                    NOT_FOUND            no person, record or identifier answers
-    ├── AmbiguousIdentifier         AMBIGUOUS_IDENTIFIER a non-linking identifier points at several persons
+    OmnidError                  code
+    ├── InvalidInput            INVALID_INPUT         an item or argument breaks the contract
+    │   ├── InvalidIdentifier   INVALID_IDENTIFIER    a value cannot be normalized
+    │   └── LimitExceeded       LIMIT_EXCEEDED        a batch, page or value is too large
+    ├── NotFound                NOT_FOUND             no person, record or identifier answers
+    ├── AmbiguousIdentifier     AMBIGUOUS_IDENTIFIER  a non-linking identifier has many persons
     ├── AccessDenied
-    │   ├── Unauthenticated         UNAUTHENTICATED      no or unknown API key
-    │   └── Forbidden               FORBIDDEN            the key lacks the scope
+    │   ├── Unauthenticated     UNAUTHENTICATED       no or unknown API key
+    │   └── Forbidden           FORBIDDEN             the key lacks the scope
     ├── GraphError
-    │   ├── GraphUnavailable        GRAPH_UNAVAILABLE    Neo4j cannot be reached
-    │   └── ResolutionConflict      RESOLUTION_CONFLICT  concurrent writes kept colliding past the retry budget
+    │   ├── GraphUnavailable    GRAPH_UNAVAILABLE     Neo4j cannot be reached
+    │   └── ResolutionConflict  RESOLUTION_CONFLICT   writers kept colliding past the retries
     └── CypherError
-        ├── UnknownStatement        UNKNOWN_STATEMENT    a named statement is not in cypher/
-        └── CypherFileError         CYPHER_FILE          a .cypher file is malformed (file:line in the message)
+        ├── UnknownStatement    UNKNOWN_STATEMENT     a named statement is not in cypher/
+        └── CypherFileError     CYPHER_FILE           a .cypher file is malformed (file:line)
 
 Each error carries a class-level ``code`` (stable, machine-readable: it is what GraphQL
 clients see in ``extensions.code`` and what the CLI prints) and keyword ``details``.

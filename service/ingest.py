@@ -119,9 +119,7 @@ class Ingestor:
             report.extend(await self.ingest_batch(chunk), offset)
         return report
 
-    async def remove_identifier(
-        self, source: str, id: str, identifier: Identifier
-    ) -> ItemResult:
+    async def remove_identifier(self, source: str, id: str, identifier: Identifier) -> ItemResult:
         """Correct a record: re-send it without ``identifier``, which may split a person.
 
         Read and rewrite happen in one transaction, so a concurrent update of the same
@@ -142,7 +140,11 @@ class Ingestor:
             if len(kept) == len(row["identifiers"]):
                 raise NotFound(f"the record carries no such {identifier.type} identifier")
             item = Item(
-                "record", source, id, kept, json.loads(row["attributes"] or "{}"),
+                "record",
+                source,
+                id,
+                kept,
+                json.loads(row["attributes"] or "{}"),
                 country=row["country"],
             )
             return item, await resolve_batch_tx(tx, [item], self.policy, now)
@@ -160,9 +162,8 @@ class Ingestor:
         # Within a batch the last version of a record wins, the first of an event.
         unique: dict[str, Item] = {}
         for entry in parsed:
-            if isinstance(entry, Item):
-                if entry.kind == "record" or entry.key not in unique:
-                    unique[entry.key] = entry
+            if isinstance(entry, Item) and (entry.kind == "record" or entry.key not in unique):
+                unique[entry.key] = entry
         report = IngestReport()
         outcome = BatchOutcome()
         if unique:

@@ -102,7 +102,12 @@ class Settings(BaseSettings):
     #: Types that link on their own; the rest (ADDRESS by default) are only attached.
     linking_types: list[str] = Field(
         default_factory=lambda: [
-            "EMAIL", "PHONE", "LOYALTY_CARD", "DEVICE", "CUSTOMER_ID", "PAYMENT_TOKEN",
+            "EMAIL",
+            "PHONE",
+            "LOYALTY_CARD",
+            "DEVICE",
+            "CUSTOMER_ID",
+            "PAYMENT_TOKEN",
         ],
         validation_alias=_alias("OMNID_LINKING_TYPES"),
     )
@@ -127,7 +132,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: bool = 
     """
     try:
         if environ is None:
-            return Settings(_env_file=".env" if env_file else None)  # type: ignore[call-arg]
+            return Settings(_env_file=".env" if env_file else None)
         return _from_mapping(dict(environ))
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -145,7 +150,7 @@ def _from_mapping(environ: dict[str, str]) -> Settings:
 
     class _Isolated(Settings):
         @classmethod
-        def settings_customise_sources(  # type: ignore[override]
+        def settings_customise_sources(
             cls, settings_cls: type[BaseSettings], *args: Any, **kwargs: Any
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             return (_MappingSource(settings_cls),)

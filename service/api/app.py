@@ -17,6 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
 from service.api.auth import authenticate, key_from_headers
 from service.api.context import Context
@@ -54,6 +56,16 @@ class _GraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Subscriptions authenticate once, at connection_init: the key from its payload
+        (``{"apiKey": ...}``) or the upgrade request's headers. No valid key: 4403."""
+        try:
+            context.require("read")
+        except OmnidError:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        unset: UnsetType = UNSET
+        return unset
 
 
 class _State:

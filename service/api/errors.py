@@ -15,7 +15,7 @@ from strawberry.extensions import MaskErrors
 
 from service.errors import OmnidError
 
-__all__ = ["ClientErrors"]
+__all__ = ["ClientErrors", "log_unexpected"]
 
 log = logging.getLogger("omnid")
 
@@ -65,3 +65,19 @@ class ClientErrors(MaskErrors):
                 masked.extensions = {"code": "INTERNAL"}
                 out.append(masked)
         return out
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    """Log only errors that are bugs; clients' mistakes and ``OmnidError`` are not."""
+    for error in errors:
+        origin = _origin(error)
+        if origin is None or isinstance(origin, OmnidError):
+            continue
+        if (error.extensions or {}).get("code") == "INTERNAL":
+            continue  # ClientErrors logged it already, with its traceback
+        log.error(
+            "unexpected %s at %s",
+            type(origin).__name__,
+            error.path,
+            exc_info=(type(origin), origin, origin.__traceback__),
+        )

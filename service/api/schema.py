@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 
 import strawberry
+from graphql.error import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -17,11 +19,11 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.types import ExecutionContext
 
 from service import readmodels
 from service.api.context import Context
-from service.api.errors import ClientErrors
+from service.api.errors import ClientErrors, log_unexpected
 from service.api.types.common import Channel, IdentifierInput, to_identifier
 from service.api.types.ingest import (
     EventInput,
@@ -151,7 +153,7 @@ class Subscription:
         self,
         info: Info,
         types: list[str] | None = None,
-        channels: list[Channel] | None = None,  # type: ignore[valid-type]
+        channels: list[Channel] | None = None,
     ) -> AsyncGenerator[LiveEvent, None]:
         info.context.require("read")
         wanted = [c.value for c in channels] if channels is not None else None
@@ -175,6 +177,13 @@ class Subscription:
             yield LiveEvent(event=Event.of(view), person=Person.of(person[0]))
 
 
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, not instances: strawberry builds fresh extensions for every request.
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
@@ -185,9 +194,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
-    )
+    return _Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 schema = build_schema(load_settings({}))

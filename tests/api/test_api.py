@@ -8,7 +8,9 @@ from tests.api.conftest import READ_KEY, WRITE_KEY, Api
 
 UPSERT = """
 mutation($items: [RecordInput!]!) {
-  upsertRecords(items: $items) { index key status personId error { code field message } blockedTypes }
+  upsertRecords(items: $items) {
+    index key status personId error { code field message } blockedTypes
+  }
 }"""
 EVENTS = """
 mutation($items: [EventInput!]!) {
@@ -135,9 +137,7 @@ async def test_household_address_is_ambiguous_and_persons_lists_both(api: Api) -
     results = (await api.gql(UPSERT, {"items": items}))["data"]["upsertRecords"]
     assert results[0]["personId"] != results[1]["personId"]
     variables = {"a": {"type": "ADDRESS", "address": address}}
-    body = await api.gql(
-        "query($a: IdentifierInput!) { person(identifier: $a) { id } }", variables
-    )
+    body = await api.gql("query($a: IdentifierInput!) { person(identifier: $a) { id } }", variables)
     assert body["errors"][0]["extensions"]["code"] == "AMBIGUOUS_IDENTIFIER"
     body = await api.gql(
         "query($a: IdentifierInput!) { persons(identifier: $a) { id } }", variables
@@ -149,8 +149,9 @@ async def test_household_address_is_ambiguous_and_persons_lists_both(api: Api) -
 
 async def test_batch_reports_per_item_errors_and_keeps_the_rest(api: Api) -> None:
     items = sofa_records()
-    items.insert(1, {"source": "eshop", "id": "bad", "identifiers": [
-        {"type": "PHONE", "value": "12"}]})
+    items.insert(
+        1, {"source": "eshop", "id": "bad", "identifiers": [{"type": "PHONE", "value": "12"}]}
+    )
     items.append({"source": "bad/source", "id": "x", "identifiers": []})
     results = (await api.gql(UPSERT, {"items": items}))["data"]["upsertRecords"]
     assert [r["status"] for r in results] == ["OK", "ERROR", "OK", "OK", "ERROR"]
@@ -162,9 +163,14 @@ async def test_batch_reports_per_item_errors_and_keeps_the_rest(api: Api) -> Non
 
 async def test_blocked_identifier_is_reported_and_does_not_link(api: Api) -> None:
     items = [
-        {"source": "pos", "id": f"t-{i}", "identifiers": [
-            {"type": "EMAIL", "value": "test@test.com"},
-            {"type": "LOYALTY_CARD", "value": f"CARD{i}"}]}
+        {
+            "source": "pos",
+            "id": f"t-{i}",
+            "identifiers": [
+                {"type": "EMAIL", "value": "test@test.com"},
+                {"type": "LOYALTY_CARD", "value": f"CARD{i}"},
+            ],
+        }
         for i in range(2)
     ]
     results = (await api.gql(UPSERT, {"items": items}))["data"]["upsertRecords"]
@@ -219,7 +225,10 @@ async def test_journey_filters_channels_summary_and_transitions(api: Api) -> Non
     person = body["data"]["person"]
     assert [e["node"]["channel"] for e in person["stores"]["edges"]] == ["STORE", "STORE"]
     assert [e["node"]["at"][:10] for e in person["buys"]["edges"]] == [
-        "2026-10-08", "2026-10-06", "2026-10-04"]
+        "2026-10-08",
+        "2026-10-06",
+        "2026-10-04",
+    ]
     channels = {c["channel"]: c["events"] for c in person["channels"]}
     assert channels == {"WEB": 4, "STORE": 2, "CALL_CENTER": 2}
     hops = [(t["from"], t["to"]) for t in person["transitions"]]
@@ -233,8 +242,14 @@ async def test_merge_keeps_old_ids_reachable_and_explain_shows_the_chain(api: Ap
     first = (await api.gql(UPSERT, {"items": [a, b]}))["data"]["upsertRecords"]
     old_ids = {r["personId"] for r in first}
     assert len(old_ids) == 2
-    bridge = {"source": "crm", "id": "c", "identifiers": [
-        {"type": "EMAIL", "value": "x@example.org"}, {"type": "DEVICE", "value": "cookie-1"}]}
+    bridge = {
+        "source": "crm",
+        "id": "c",
+        "identifiers": [
+            {"type": "EMAIL", "value": "x@example.org"},
+            {"type": "DEVICE", "value": "cookie-1"},
+        ],
+    }
     merged = (await api.gql(UPSERT, {"items": [bridge]}))["data"]["upsertRecords"][0]
     survivor = merged["personId"]
     assert survivor in old_ids
@@ -246,7 +261,11 @@ async def test_merge_keeps_old_ids_reachable_and_explain_shows_the_chain(api: Ap
         person { id } steps { identifier { type value } itemKind source sourceId } } }""")
     steps = body["data"]["explain"]["steps"]
     assert steps[0]["identifier"] == {"type": "EMAIL", "value": "x@example.org"}
-    assert (steps[1]["itemKind"], steps[1]["source"], steps[1]["sourceId"]) == ("record", "crm", "c")
+    assert (steps[1]["itemKind"], steps[1]["source"], steps[1]["sourceId"]) == (
+        "record",
+        "crm",
+        "c",
+    )
     assert steps[2]["identifier"] == {"type": "DEVICE", "value": "cookie-1"}
     body = await api.gql("""
     { explain(a: {type: EMAIL, value: "x@example.org"}, b: {type: EMAIL, value: "y@example.org"})
@@ -304,8 +323,10 @@ async def test_limits_page_size_batch_size_depth_and_aliases(api: Api) -> None:
     too_many = [{"source": "crm", "id": str(i), "identifiers": []} for i in range(51)]
     body = await api.gql(UPSERT, {"items": too_many})
     assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
-    deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType " \
+    deep = (
+        "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType "
         "{ ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }"
+    )
     body = await api.gql(deep)
     assert "errors" in body and body.get("data") is None
     aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }"

@@ -7,9 +7,8 @@ from typing import Any
 
 import strawberry
 
-from service.contract import CHANNELS
 from service.errors import InvalidInput
-from service.identifiers import BUILTIN_TYPES, Identifier, IdentifierRules, normalize
+from service.identifiers import Identifier, IdentifierRules, normalize
 
 __all__ = [
     "AddressInput",
@@ -20,17 +19,31 @@ __all__ = [
     "to_identifier",
 ]
 
-IdentifierType = strawberry.enum(
-    Enum(  # type: ignore[misc]
-        "IdentifierType",
-        {t: t for t in (*BUILTIN_TYPES, "CUSTOMER_ID", "PAYMENT_TOKEN")},
-    ),
-    description="What kind of value points at a customer.",
-)
-Channel = strawberry.enum(
-    Enum("Channel", {c: c for c in CHANNELS}),  # type: ignore[misc]
-    description="Where an interaction happened.",
-)
+@strawberry.enum(description="What kind of value points at a customer.")
+class IdentifierType(Enum):
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    LOYALTY_CARD = "LOYALTY_CARD"
+    DEVICE = "DEVICE"
+    ADDRESS = "ADDRESS"
+    CUSTOMER_ID = "CUSTOMER_ID"
+    PAYMENT_TOKEN = "PAYMENT_TOKEN"
+
+
+@strawberry.enum(description="Where an interaction happened.")
+class Channel(Enum):
+    WEB = "WEB"
+    APP = "APP"
+    STORE = "STORE"
+    CALL_CENTER = "CALL_CENTER"
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    SOCIAL = "SOCIAL"
+    MESSENGER = "MESSENGER"
+    CHAT = "CHAT"
+    PAYMENT = "PAYMENT"
+    POST = "POST"
+    OTHER = "OTHER"
 
 
 @strawberry.input(description="A postal address in parts; `country` is ISO 3166 alpha-2.")
@@ -50,7 +63,7 @@ class AddressInput:
     )
 )
 class IdentifierInput:
-    type: IdentifierType  # type: ignore[valid-type]
+    type: IdentifierType
     value: str | None = None
     address: AddressInput | None = None
     country: str | None = None

@@ -44,7 +44,7 @@ class RecordInput:
 class EventInput:
     source: str
     id: str
-    channel: Channel  # type: ignore[valid-type]
+    channel: Channel
     type: str
     at: datetime
     identifiers: list[IdentifierInput]
@@ -72,7 +72,7 @@ class ItemResult:
     status: ItemStatus
     person_id: strawberry.ID | None
     error: ItemError | None
-    blocked_types: list[IdentifierType]  # type: ignore[valid-type]
+    blocked_types: list[IdentifierType]
 
     @classmethod
     def of(cls, view: ItemResultView) -> ItemResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -33,7 +33,7 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type(description="A value of one type that points at this person.")
 class PersonIdentifier:
-    type: IdentifierType  # type: ignore[valid-type]
+    type: IdentifierType
     value: str = strawberry.field(description="Normalized value: what matching uses.")
     display: list[str] = strawberry.field(description="Raw forms seen, for display only.")
     linking: bool = strawberry.field(description="Whether it joins records into one person.")
@@ -73,7 +73,7 @@ class Record:
 
 @strawberry.type(description="An identifier an event was seen with.")
 class SeenWith:
-    type: IdentifierType  # type: ignore[valid-type]
+    type: IdentifierType
     value: str
 
 
@@ -81,7 +81,7 @@ class SeenWith:
 class Event:
     source: str
     id: str = strawberry.field(description="The event's id in its source system.")
-    channel: Channel  # type: ignore[valid-type]
+    channel: Channel
     type: str
     at: datetime = strawberry.field(description="When it happened (not when it arrived).")
     attributes: JSON
@@ -95,7 +95,7 @@ class Event:
             channel=Channel(view.channel),
             type=view.type,
             at=view.at,
-            attributes=view.attributes,
+            attributes=cast(JSON, view.attributes),
             seen_with=[SeenWith(type=IdentifierType(t), value=v) for t, v in view.identifiers],
         )
 
@@ -120,7 +120,7 @@ class EventConnection:
 
 @strawberry.type(description="Activity on one channel.")
 class ChannelSummary:
-    channel: Channel  # type: ignore[valid-type]
+    channel: Channel
     events: int
     first: datetime
     last: datetime
@@ -128,8 +128,8 @@ class ChannelSummary:
 
 @strawberry.type(description="A hand-off: the next event happened on another channel.")
 class Transition:
-    from_channel: Channel = strawberry.field(name="from")  # type: ignore[valid-type]
-    to_channel: Channel = strawberry.field(name="to")  # type: ignore[valid-type]
+    from_channel: Channel = strawberry.field(name="from")
+    to_channel: Channel = strawberry.field(name="to")
     left_at: datetime
     arrived_at: datetime
     seconds: float
@@ -157,7 +157,7 @@ class Person:
     async def identifiers(
         self,
         info: Info,
-        types: list[IdentifierType] | None = None,  # type: ignore[valid-type]
+        types: list[IdentifierType] | None = None,
     ) -> list[PersonIdentifier]:
         views = await info.context.loaders.identifiers.load(str(self.id))
         wanted = {t.value for t in types} if types is not None else None
@@ -170,7 +170,7 @@ class Person:
             Record(
                 source=v.source,
                 id=v.source_id,
-                attributes=v.attributes,
+                attributes=cast(JSON, v.attributes),
                 first_seen=v.first_seen,
                 updated_at=v.updated_at,
             )
@@ -183,7 +183,7 @@ class Person:
         info: Info,
         first: int = 20,
         after: str | None = None,
-        channels: list[Channel] | None = None,  # type: ignore[valid-type]
+        channels: list[Channel] | None = None,
         types: list[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
@@ -245,7 +245,7 @@ class ExplanationStep:
     item_kind: str | None
     source: str | None
     source_id: str | None
-    channel: Channel | None  # type: ignore[valid-type]
+    channel: Channel | None
     at: datetime | None
 
 
