@@ -98,8 +98,7 @@ def load_statements(directory: Path = CYPHER_DIR) -> Statements:
             name = stmt.name if namespace == "." else f"{namespace}/{stmt.name}"
             if name in found:
                 raise CypherFileError(
-                    f"{stmt.origin}: statement {name!r} is already defined at "
-                    f"{found[name].origin}",
+                    f"{stmt.origin}: statement {name!r} is already defined at {found[name].origin}",
                     name=name,
                 )
             found[name] = Statement(

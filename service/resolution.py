@@ -248,9 +248,7 @@ async def resolve_batch_tx(
             counts = {c["type"]: c["n"] for c in row["counts"] if c["type"] is not None}
             reason = policy.shared_reason(row["type"], counts)
             is_blocked = row["key"] in identifiers and identifiers[row["key"]].blocked is not None
-            now_linking = (
-                row["type"] in policy.linking_types and reason is None and not is_blocked
-            )
+            now_linking = row["type"] in policy.linking_types and reason is None and not is_blocked
             if bool(row["shared"]) != (reason is not None) or bool(row["linking"]) != now_linking:
                 changes.append(
                     {
@@ -288,9 +286,7 @@ async def resolve_batch_tx(
             person_of[row["item"]] = row["person"]
 
     involved = {p for p in person_of.values() if p} | splitting
-    locked = {
-        row["id"]: row for row in await tx.run("lock-persons", ids=sorted(involved))
-    }
+    locked = {row["id"]: row for row in await tx.run("lock-persons", ids=sorted(involved))}
     if set(locked) != involved:
         # A person vanished between reading an OF edge and locking it: retry the batch.
         raise ResolutionConflict("a person changed while this batch was resolving")

@@ -11,6 +11,7 @@ A bad value fails at start-up with an error that names the variable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from pydantic_settings import (
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from service.errors import InvalidInput
@@ -134,6 +136,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: bool = 
         if environ is None:
             return Settings(_env_file=".env" if env_file else None)
         return _from_mapping(dict(environ))
+    except SettingsError as exc:
+        # pydantic-settings fails this way on JSON that does not parse.
+        match = re.search(r'field "([a-z_0-9]+)"', str(exc))
+        field = Settings.model_fields.get(match.group(1)) if match else None
+        alias = field.validation_alias if field else None
+        name = alias.choices[0] if isinstance(alias, AliasChoices) else "settings"
+        raise InvalidInput("is not valid JSON for this setting", field=str(name)) from None
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = str(err["loc"][0]) if err["loc"] else "?"

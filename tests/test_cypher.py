@@ -1,0 +1,96 @@
+"""The named-statement loader: what it accepts and how it fails, with file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.cypher import CYPHER_DIR, load_statements
+from service.errors import CypherFileError, UnknownStatement
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_project_statements_load_and_are_documented() -> None:
+    statements = load_statements()
+    assert "merge-identifiers" in statements
+    assert len(statements) >= 20
+    for stmt in statements:
+        assert stmt.cypher.strip(), stmt.name
+        assert "$" not in stmt.name
+
+
+def test_no_cypher_outside_the_cypher_folder() -> None:
+    root = CYPHER_DIR.parent / "service"
+    offenders = [
+        p
+        for p in root.rglob("*.py")
+        if p.name != "cypher.py"  # its docstring shows the file format
+        and any(word in p.read_text() for word in ("MATCH (", "MERGE (", "UNWIND $"))
+    ]
+    assert offenders == []
+
+
+def test_shapes_docs_params_and_namespaces(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.cypher",
+        """// header comment
+// name: one-row^(key)
+// Finds one thing.
+// Second doc line.
+MATCH (n {key: $key}) RETURN n;
+
+// name: nothing!
+CREATE (:X);
+
+// name: value$
+RETURN 1;
+
+// name: rows
+RETURN 1 AS x
+""",
+    )
+    write(tmp_path, "sub/b.cypher", "// name: inner\nRETURN '$notaparam' AS s // $nor\n")
+    statements = load_statements(tmp_path)
+    one = statements["one-row"]
+    assert (one.shape, one.params, one.doc) == (
+        "one",
+        frozenset({"key"}),
+        "Finds one thing. Second doc line.",
+    )
+    assert one.cypher == "MATCH (n {key: $key}) RETURN n"
+    assert one.origin.endswith("/a.cypher:2")
+    assert statements["nothing"].shape == "none"
+    assert statements["value"].shape == "value"
+    assert statements["rows"].shape == "rows"
+    assert statements["sub/inner"].params == frozenset()
+    assert statements.names("sub/") == ["sub/inner"]
+
+
+def test_unknown_name_is_a_typed_error(tmp_path: Path) -> None:
+    write(tmp_path, "a.cypher", "// name: x\nRETURN 1\n")
+    with pytest.raises(UnknownStatement, match="'y'"):
+        load_statements(tmp_path)["y"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("// name: x\nRETURN 1\n// name: x\nRETURN 2\n", "a.cypher:3: statement 'x' is alr"),
+        ("// name: x\n// only docs\n", "a.cypher:1: statement 'x' is empty"),
+        ("// name: x(a)\nRETURN $b\n", "declared but unused: ['a'], used but undeclared: ['b']"),
+        ("RETURN 1\n// name: x\nRETURN 1\n", "a.cypher:1: Cypher before the first"),
+        ("// name: Bad Name\nRETURN 1\n", "a.cypher:1: malformed name line"),
+    ],
+)
+def test_malformed_files_fail_with_their_location(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "a.cypher", text)
+    with pytest.raises(CypherFileError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        load_statements(tmp_path)
