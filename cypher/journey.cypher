@@ -39,3 +39,14 @@ RETURN p.id AS id,
          RETURN {at: toString(e.at), channel: e.channel, type: e.type, source: e.source,
                  id: e.sourceId, attributes: e.attributes}
        } AS events;
+
+// name: events-received-since(since, limit)
+// Events committed recently (by any process), oldest first, with their person: the
+// live subscription's feed for writes made elsewhere.
+MATCH (e:Event)
+WHERE e.receivedAt > $since
+WITH e ORDER BY e.receivedAt LIMIT $limit
+MATCH (e)-[:OF]->(p:Person)
+RETURN e.key AS key, e.source AS source, e.sourceId AS sourceId, e.channel AS channel,
+       e.type AS type, toString(e.at) AS at, e.attributes AS attributes, p.id AS person,
+       [(e)-[:HAS]->(i:Identifier) | {type: i.type, value: i.value}] AS identifiers;

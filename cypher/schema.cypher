@@ -29,6 +29,11 @@ FOR (e:Event) ON (e.at);
 CREATE RANGE INDEX event_channel_at IF NOT EXISTS
 FOR (e:Event) ON (e.channel, e.at);
 
+// name: schema-event-received-at!
+// The live subscription polls events committed by other processes.
+CREATE RANGE INDEX event_received_at IF NOT EXISTS
+FOR (e:Event) ON (e.receivedAt);
+
 // name: schema-item-source!
 CREATE RANGE INDEX item_source IF NOT EXISTS
 FOR (n:Item) ON (n.source);

@@ -1,24 +1,43 @@
 """Live events: every committed event, with its person, to whoever subscribed.
 
-An in-process broker. Each subscriber gets a bounded queue; a subscriber too slow to
-keep up loses the oldest events rather than slowing the writers down (the drop is
-counted and logged). Events written by another process (a CLI import) are not seen
-here; run bulk imports through the API, or one service per database, for live delivery.
+Two feeds meet in one broker:
+
+* events this process writes are published from the ingestor's commit hook, at once;
+* events other processes write (a CLI import, another replica) are found by a poller
+  that reads recently received events from Neo4j while anyone is subscribed.
+
+Each event is delivered once (keys seen recently are remembered). Each subscriber gets a
+bounded queue; one too slow to keep up loses the oldest events rather than slowing the
+writers down (the drop is counted and logged).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from service.contract import Item
+from service.errors import OmnidError
+from service.graph import Graph
+from service.identifiers import Identifier
+from service.readmodels import parse_time
 from service.resolution import BatchOutcome
 
 __all__ = ["Broker", "LiveEvent"]
 
 log = logging.getLogger("omnid")
+
+#: How far back the poller looks: covers transactions that commit a while after the
+#: time they stamped on their events.
+_OVERLAP = timedelta(seconds=10)
+_SEEN_SECONDS = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +50,7 @@ class Broker:
     def __init__(self, queue_size: int = 1000) -> None:
         self._queues: set[asyncio.Queue[LiveEvent]] = set()
         self._queue_size = queue_size
+        self._seen: OrderedDict[str, float] = OrderedDict()
         self.dropped = 0
 
     @property
@@ -45,15 +65,22 @@ class Broker:
             if item.kind != "event" or item.key in outcome.unchanged:
                 continue
             person = outcome.persons.get(item.key)
-            if person is None:
-                continue
-            event = LiveEvent(item, person)
-            for queue in self._queues:
-                if queue.full():
-                    queue.get_nowait()
-                    self.dropped += 1
-                    log.warning("live subscriber too slow: dropped an event")
-                queue.put_nowait(event)
+            if person is not None:
+                self._deliver(LiveEvent(item, person))
+
+    def _deliver(self, event: LiveEvent) -> None:
+        now = time.monotonic()
+        while self._seen and next(iter(self._seen.values())) < now - _SEEN_SECONDS:
+            self._seen.popitem(last=False)
+        if event.item.key in self._seen:
+            return
+        self._seen[event.item.key] = now
+        for queue in self._queues:
+            if queue.full():
+                queue.get_nowait()
+                self.dropped += 1
+                log.warning("live subscriber too slow: dropped an event")
+            queue.put_nowait(event)
 
     async def subscribe(
         self, *, types: Sequence[str] | None = None, channels: Sequence[str] | None = None
@@ -70,3 +97,38 @@ class Broker:
                 yield event
         finally:
             self._queues.discard(queue)
+
+    async def poll(self, graph: Graph, *, interval: float = 0.25, limit: int = 500) -> None:
+        """Deliver events other processes commit; runs until cancelled."""
+        since: datetime | None = None
+        while True:
+            await asyncio.sleep(interval)
+            if not self._queues:
+                since = None
+                continue
+            started = datetime.now(UTC)
+            window = since - _OVERLAP if since else started - _OVERLAP
+            try:
+                rows = await graph.query("events-received-since", since=window, limit=limit)
+            except OmnidError as exc:
+                log.warning("live poller: %s", exc.code)
+                continue
+            for row in rows:
+                self._deliver(_live_event(row))
+            since = started
+
+
+def _live_event(row: dict[str, Any]) -> LiveEvent:
+    item = Item(
+        kind="event",
+        source=row["source"],
+        id=row["sourceId"],
+        identifiers=tuple(
+            Identifier(i["type"], i["value"], i["value"]) for i in row["identifiers"]
+        ),
+        attributes=json.loads(row["attributes"] or "{}"),
+        channel=row["channel"],
+        type=row["type"],
+        at=parse_time(row["at"]),
+    )
+    return LiveEvent(item, row["person"])

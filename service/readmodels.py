@@ -40,6 +40,7 @@ __all__ = [
     "find_person",
     "identifiers",
     "journeys",
+    "parse_time",
     "persons_by_ids",
     "persons_for_identifier",
     "records",
@@ -165,10 +166,14 @@ class Explanation:
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
-def _time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
+    """A Neo4j ``toString(datetime)`` as a Python datetime (nanoseconds cut to micro)."""
     if value is None:
         return None
     return datetime.fromisoformat(_FRACTION.sub(r"\1", value))
+
+
+_time = parse_time
 
 
 def encode_cursor(at: datetime, key: str) -> str:

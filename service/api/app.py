@@ -6,6 +6,8 @@ applies the schema); each request gets a fresh context with its own DataLoaders.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -98,9 +100,13 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             await apply_schema(state.graph)
         except OmnidError as exc:
             log.error("schema not applied at start: %s (readyz will say so)", exc.message)
+        poller = asyncio.create_task(state.broker.poll(state.graph))
         try:
             yield
         finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
             if own:
                 await state.graph.close()
 

@@ -96,3 +96,45 @@ def test_enums_match_the_contract() -> None:
 
     assert tuple(c.value for c in Channel) == CHANNELS
     assert {t.value for t in IdentifierType} == set(BUILTIN_TYPES) | set(DEFAULT_RULES.extra_types)
+
+
+async def test_events_written_by_another_process_reach_subscribers(api: Api) -> None:
+    from service.ingest import Ingestor
+
+    other = Ingestor(api.graph)  # not the service's ingestor: like a CLI import elsewhere
+    async with aconnect_ws(
+        f"{api.url}/graphql", api.client, subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        await ws.send_json({"type": "connection_init", "payload": {"apiKey": ADMIN_KEY}})
+        assert (await ws.receive_json())["type"] == "connection_ack"
+        await ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {
+                    "query": (
+                        "subscription { journeyEvents(channels: [PAYMENT]) "
+                        "{ event { id type } person { id } } }"
+                    )
+                },
+            }
+        )
+        await asyncio.sleep(0.3)
+        report = await other.ingest_batch(
+            [
+                {
+                    "kind": "event",
+                    "source": "cards",
+                    "id": "hotel-1",
+                    "channel": "PAYMENT",
+                    "type": "card_payment",
+                    "at": "2026-11-24T21:00:00Z",
+                    "identifiers": [{"type": "PAYMENT_TOKEN", "value": "tok_123"}],
+                    "attributes": {"merchant": "Hotel Lisboa", "country": "PT"},
+                }
+            ]
+        )
+        message = await asyncio.wait_for(ws.receive_json(), timeout=10)
+        live = message["payload"]["data"]["journeyEvents"]
+        assert live["event"] == {"id": "hotel-1", "type": "card_payment"}
+        assert live["person"]["id"] == report.results[0].person_id
