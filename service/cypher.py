@@ -116,7 +116,7 @@ def _parse_file(path: Path, root: Path) -> list[Statement]:
         match = _NAME_LINE.match(stripped)
         if match:
             blocks.append((number, match, []))
-        elif stripped.startswith("// name"):
+        elif stripped.startswith("// name:"):
             raise CypherFileError(f"{rel}:{number}: malformed name line {stripped!r}")
         elif blocks:
             blocks[-1][2].append(line)
