@@ -33,6 +33,7 @@ PHONE -- parsed by phonenumbers with the region, must be a valid number, stored 
     "1234567890" (region US)         -> InvalidIdentifier "is not a valid phone number"
     "+34 666 666 666"                -> "+34666666666", blocked "repeated-digit phone number"
     "+1 234-567-8901"                -> "+12345678901", blocked "sequential-digit phone number"
+    "600 000 000" (region ES)        -> "+34600000000", blocked "zero-padded placeholder ..."
 
 LOYALTY_CARD -- spaces, dashes, dots and slashes removed, upper-cased, only A-Z 0-9::
 
@@ -444,6 +445,10 @@ def _phone(kind: str, text: str, region: str | None, rules: IdentifierRules) -> 
         return replace(ident, blocked="repeated-digit phone number")
     if len(national) >= 7 and any(national in seq or e164[1:] in seq for seq in _SEQUENCES):
         return replace(ident, blocked="sequential-digit phone number")
+    # "600 000 000", "06 00 00 00 00": a valid prefix padded with zeros is a placeholder
+    # typed to get past a mandatory field, not a subscriber's number.
+    if len(national) >= 8 and set(national[2:]) == {"0"}:
+        return replace(ident, blocked="zero-padded placeholder phone number")
     return ident
 
 

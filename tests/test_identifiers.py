@@ -665,3 +665,21 @@ def test_from_settings_refuses_bad_blocklist_entries(entry: str) -> None:
         IdentifierRules.from_settings(settings)
     assert caught.value.field == "OMNID_BLOCKLIST"
     assert "not an email" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "blocked"),
+    [
+        ("600 000 000", "ES", True),
+        ("06 00 00 00 00", "FR", True),
+        ("+34 600 10 00 00", None, False),
+        ("+34 600 12 34 56", None, False),
+    ],
+)
+def test_zero_padded_placeholder_phones_are_blocked(
+    raw: str, region: str | None, blocked: bool
+) -> None:
+    ident = normalize("PHONE", raw, region=region)
+    assert (ident.blocked is not None) == blocked
+    if blocked:
+        assert "placeholder" in str(ident.blocked)
