@@ -33,7 +33,11 @@ MERGE (r:Item {key: row.key})
 SET r.attributes = row.attributes, r.country = row.country, r.updatedAt = $now
 WITH r, row
 OPTIONAL MATCH (r)-[:OF]->(p:Person)
-WITH r, row, p, [(r)-[:HAS]->(x:Identifier) | {key: x.key, linking: x.linking}] AS old
+// `blocked` too: a blocked value a record drops must not be re-evaluated as if it could
+// link (it once came back linking, because its blocked reason was only known for the
+// identifiers the batch itself carried).
+WITH r, row, p,
+     [(r)-[:HAS]->(x:Identifier) | {key: x.key, linking: x.linking, blocked: x.blocked}] AS old
 CALL (r, row) {
   MATCH (r)-[h:HAS]->(x:Identifier)
   WHERE NOT x.key IN row.keys
@@ -93,7 +97,8 @@ CALL (x) {
   WITH y.type AS type, count(DISTINCT y) AS n
   RETURN collect({type: type, n: n}) AS counts
 }
-RETURN x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared, counts;
+RETURN x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared,
+       x.sharedReason AS reason, x.blocked AS blocked, counts;
 
 // name: set-identifier-status!(rows, now)
 // Mark identifiers shared (no longer linking) or linking again, with the reason.

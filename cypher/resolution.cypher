@@ -75,8 +75,12 @@ CALL (a, s) {
   DELETE o
 }
 CALL (a, s) {
+  // Older aliases of `a` now answer with `s`: re-point them, keeping when they were
+  // merged, and keep their `mergedInto` in step with the relationship (it used to go
+  // on naming `a`, itself only an alias from now on).
   MATCH (x:PersonAlias)-[m:MERGED_INTO]->(a)
-  CREATE (x)-[:MERGED_INTO]->(s)
+  CREATE (x)-[:MERGED_INTO {at: m.at}]->(s)
+  SET x.mergedInto = s.id
   DELETE m
 }
 SET s.mergedFrom = s.mergedFrom + [a.id] + coalesce(a.mergedFrom, [])

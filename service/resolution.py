@@ -231,7 +231,9 @@ async def resolve_batch_tx(
         lost = removed.get(item.key, [])
         countable = [i for i in item.identifiers if i.blocked is None]
         if lost:
-            candidates |= {i.key for i in countable} | {o["key"] for o in lost}
+            # Blocked values never link and are never counted: nothing to re-evaluate.
+            candidates |= {i.key for i in countable}
+            candidates |= {o["key"] for o in lost if o.get("blocked") is None}
         elif len(countable) >= 2:
             # Only additions: a value already shared stays shared (counts only grow).
             candidates |= {i.key for i in countable if not status[i.key]["shared"]}
@@ -247,9 +249,19 @@ async def resolve_batch_tx(
         for row in await tx.run("cooccurrence", keys=sorted(candidates)):
             counts = {c["type"]: c["n"] for c in row["counts"] if c["type"] is not None}
             reason = policy.shared_reason(row["type"], counts)
-            is_blocked = row["key"] in identifiers and identifiers[row["key"]].blocked is not None
+            # The node's own mark: a candidate need not be among this batch's identifiers
+            # (a value a record dropped), so the batch alone cannot tell it is blocked.
+            is_blocked = row["blocked"] is not None or (
+                row["key"] in identifiers and identifiers[row["key"]].blocked is not None
+            )
             now_linking = row["type"] in policy.linking_types and reason is None and not is_blocked
-            if bool(row["shared"]) != (reason is not None) or bool(row["linking"]) != now_linking:
+            # A value that stays shared after losing evidence gets today's count: its old
+            # reason could claim more values than the graph still holds.
+            if (
+                bool(row["shared"]) != (reason is not None)
+                or bool(row["linking"]) != now_linking
+                or row["reason"] != reason
+            ):
                 changes.append(
                     {
                         "key": row["key"],

@@ -19,6 +19,7 @@ __all__ = [
     "to_identifier",
 ]
 
+
 @strawberry.enum(description="What kind of value points at a customer.")
 class IdentifierType(Enum):
     EMAIL = "EMAIL"
