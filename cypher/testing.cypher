@@ -1,0 +1,77 @@
+// Read-only statements the test suite uses to check the graph's invariants and to read
+// the partition of records, events and identifiers into persons. Not for the service.
+
+// name: testing-persons
+// Every person with its members (records, events and linking identifiers, by key).
+MATCH (p:Person)
+RETURN p.id AS id, p.splitFrom AS splitFrom, p.mergedFrom AS mergedFrom,
+       [(p)<-[:OF]-(n) | n.key] AS members;
+
+// name: testing-identifiers
+// Every identifier with its status and how many OF relationships leave it.
+MATCH (x:Identifier)
+RETURN x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared,
+       x.sharedReason AS reason, x.blocked AS blocked,
+       COUNT { (x)-[:OF]->() } AS ofs,
+       [(x)-[:OF]->(p:Person) | p.id] AS persons,
+       labels(x) AS labels;
+
+// name: testing-items
+// Every record and event with the identifiers it carries and its OF relationships.
+MATCH (n:Item)
+RETURN n.key AS key, n:Record AS record, n:Event AS event,
+       [(n)-[:HAS]->(x) | x.key] AS identifiers,
+       COUNT { (n)-[:OF]->() } AS ofs,
+       [(n)-[:OF]->(p:Person) | p.id] AS persons;
+
+// name: testing-duplicate-keys
+// Keys or ids held by more than one node (identifiers, items, persons, aliases).
+CALL () {
+  MATCH (n:Identifier) RETURN 'Identifier' AS label, n.key AS key
+  UNION ALL
+  MATCH (n:Item) RETURN 'Item' AS label, n.key AS key
+  UNION ALL
+  MATCH (n:Person) RETURN 'Person' AS label, n.id AS key
+  UNION ALL
+  MATCH (n:PersonAlias) RETURN 'PersonAlias' AS label, n.id AS key
+}
+WITH label, key, count(*) AS n
+WHERE n > 1 OR key IS NULL
+RETURN label, key, n;
+
+// name: testing-duplicate-relationships
+// The same relationship type twice between the same two nodes.
+MATCH (a)-[r]->(b)
+WITH a, type(r) AS type, b, count(r) AS n
+WHERE n > 1
+RETURN coalesce(a.key, a.id) AS from, type, coalesce(b.key, b.id) AS to, n;
+
+// name: testing-stray-nodes
+// Nodes that should not exist: persons without members, OF relationships that do not
+// go from an item or identifier to a person, nodes with none of omnid's labels.
+CALL () {
+  MATCH (p:Person) WHERE NOT EXISTS { (p)<-[:OF]-() }
+  RETURN 'empty person' AS problem, p.id AS key
+  UNION ALL
+  MATCH (a)-[:OF]->(b) WHERE NOT b:Person OR NOT (a:Item OR a:Identifier)
+  RETURN 'stray OF' AS problem, coalesce(a.key, a.id) AS key
+  UNION ALL
+  MATCH (n) WHERE NOT (n:Item OR n:Identifier OR n:Person OR n:PersonAlias)
+  RETURN 'unknown node' AS problem, toString(elementId(n)) AS key
+  UNION ALL
+  MATCH (n:Person&PersonAlias)
+  RETURN 'person and alias' AS problem, n.id AS key
+}
+RETURN problem, key;
+
+// name: testing-aliases
+// Every alias, with the persons its MERGED_INTO relationships point at, and when.
+MATCH (a:PersonAlias)
+RETURN a.id AS id, a.mergedInto AS mergedInto,
+       [(a)-[:MERGED_INTO]->(p:Person) | p.id] AS into,
+       [(a)-[m:MERGED_INTO]->() | m.at IS NOT NULL] AS dated;
+
+// name: testing-person-identifiers(id)
+// Every identifier carried by the records and events of one person, linking or not.
+MATCH (:Person {id: $id})<-[:OF]-(:Item)-[:HAS]->(x:Identifier)
+RETURN DISTINCT x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared;
