@@ -8,6 +8,7 @@ settings, so the exported file is the same either way.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
+from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
@@ -94,10 +95,14 @@ class Query:
         return Explanation.of(view, person)
 
 
-def _check_batch(info: Info, size: int) -> None:
+async def _ingest(info: Info, items: list[dict[str, Any]]) -> list[ItemResult]:
+    """The write path every mutation shares: scope, batch limit, per-item results."""
+    info.context.require("write")
     limit = info.context.settings.max_batch_size
-    if size > limit:
-        raise LimitExceeded(f"has {size} items; the most per call is {limit}", field="items")
+    if len(items) > limit:
+        raise LimitExceeded(f"has {len(items)} items; the most per call is {limit}", field="items")
+    report = await info.context.ingestor.ingest_batch(items)
+    return [ItemResult.of(r) for r in report.results]
 
 
 @strawberry.type
@@ -109,19 +114,13 @@ class Mutation:
         )
     )
     async def upsert_records(self, info: Info, items: list[RecordInput]) -> list[ItemResult]:
-        info.context.require("write")
-        _check_batch(info, len(items))
-        report = await info.context.ingestor.ingest_batch([record_to_contract(i) for i in items])
-        return [ItemResult.of(r) for r in report.results]
+        return await _ingest(info, [record_to_contract(i) for i in items])
 
     @strawberry.mutation(
         description="Record events (immutable: re-sending one changes nothing). Per-item results."
     )
     async def record_events(self, info: Info, items: list[EventInput]) -> list[ItemResult]:
-        info.context.require("write")
-        _check_batch(info, len(items))
-        report = await info.context.ingestor.ingest_batch([event_to_contract(i) for i in items])
-        return [ItemResult.of(r) for r in report.results]
+        return await _ingest(info, [event_to_contract(i) for i in items])
 
     @strawberry.mutation(
         description="Correct a record by removing one identifier from it; may split a person."
