@@ -1,10 +1,11 @@
 // A person's journey: their events across every channel, newest first.
 
 // name: journeys(requests)
-// One page per request {person, limit, channels, types, since, until, afterAt, afterKey};
-// the cursor (afterAt, afterKey) is the last event of the previous page.
-UNWIND range(0, size($requests) - 1) AS index
-WITH index, $requests[index] AS req
+// One page per request {index, person, limit, channels, types, since, until, afterAt,
+// afterKey}; the cursor (afterAt, afterKey) is the last event of the previous page.
+// One row per request holding its events: the Python driver pays per row, so this is
+// about three times faster than a row per event.
+UNWIND $requests AS req
 CALL (req) {
   MATCH (:Person {id: req.person})<-[:OF]-(e:Event)
   WHERE (req.channels IS NULL OR e.channel IN req.channels)
@@ -14,12 +15,13 @@ CALL (req) {
     AND (req.afterAt IS NULL OR e.at < req.afterAt OR (e.at = req.afterAt AND e.key < req.afterKey))
   WITH e ORDER BY e.at DESC, e.key DESC
   WITH collect(e) AS all
-  UNWIND all[..req.limit] AS e
-  RETURN e
+  RETURN [e IN all[..req.limit] | {
+    key: e.key, source: e.source, sourceId: e.sourceId, channel: e.channel, type: e.type,
+    at: toString(e.at), attributes: e.attributes,
+    identifiers: [(e)-[:HAS]->(i:Identifier) | {type: i.type, value: i.value}]
+  }] AS events
 }
-RETURN index, e.key AS key, e.source AS source, e.sourceId AS sourceId, e.channel AS channel,
-       e.type AS type, toString(e.at) AS at, e.attributes AS attributes,
-       [(e)-[:HAS]->(i:Identifier) | {type: i.type, value: i.value}] AS identifiers;
+RETURN req.index AS index, events;
 
 // name: channel-sequence(person)
 // Every event's time and channel, oldest first: transitions between channels come from it.

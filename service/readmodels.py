@@ -176,6 +176,12 @@ def parse_time(value: str | None) -> datetime | None:
 _time = parse_time
 
 
+def _parse_required(value: str) -> datetime:
+    parsed = parse_time(value)
+    assert parsed is not None
+    return parsed
+
+
 def encode_cursor(at: datetime, key: str) -> str:
     raw = json.dumps([at.isoformat(), key]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -287,10 +293,11 @@ async def activity(
 async def journeys(graph: Graph, requests: Sequence[JourneyRequest]) -> list[JourneyPage]:
     """One page per request, newest first, all in one query."""
     params = []
-    for req in requests:
+    for index, req in enumerate(requests):
         after_at, after_key = decode_cursor(req.after) if req.after else (None, None)
         params.append(
             {
+                "index": index,
                 "person": req.person,
                 "limit": req.first + 1,  # one more tells whether a next page exists
                 "channels": list(req.channels) if req.channels is not None else None,
@@ -303,21 +310,20 @@ async def journeys(graph: Graph, requests: Sequence[JourneyRequest]) -> list[Jou
         )
     rows = await graph.query("journeys", requests=params)
     pages: list[list[JourneyEvent]] = [[] for _ in requests]
-    for r in rows:
-        at = _time(r["at"])
-        assert at is not None
-        pages[r["index"]].append(
+    for row in rows:
+        pages[row["index"]] = [
             JourneyEvent(
                 key=r["key"],
                 source=r["source"],
                 source_id=r["sourceId"],
                 channel=r["channel"],
                 type=r["type"],
-                at=at,
+                at=_parse_required(r["at"]),
                 attributes=json.loads(r["attributes"] or "{}"),
                 identifiers=tuple((i["type"], i["value"]) for i in r["identifiers"]),
             )
-        )
+            for r in row["events"]
+        ]
     return [
         JourneyPage(events[: req.first], len(events) > req.first)
         for req, events in zip(requests, pages, strict=True)
