@@ -1,0 +1,788 @@
+"""API latency: a counter lookup over HTTP GraphQL beside the same lookup as one Cypher query.
+
+    python bench/api.py [--persons 50000] [--seconds 20] [--warmup 5] [--live 300]
+                        [--load-batch 5000] [--record-batch 1000] [--wipe | --reuse]
+
+1. Loads a dataset through omnid's own ingest path (``Ingestor.ingest_batch``):
+   ``--persons`` persons (default 50,000), two identifiers each on average (EMAIL plus
+   PHONE, LOYALTY_CARD or DEVICE: about 100,000) on one CRM record per person, and seven
+   events each on average (about 350,000) across channels, some persons far more active
+   than others. The load time is printed: it is a data point of its own. Records go in
+   batches of ``--record-batch`` (1,000: larger batches of new records hit a slowdown
+   of omnid's ``upsert-records``, see bench/README.md), events in batches of
+   ``--load-batch``. ``--reuse`` skips the load when a previous run left the same
+   dataset in the database.
+2. Starts the service (``uvicorn --factory service.api.app:create_app`` in a
+   subprocess, settings from the environment plus an API key of this run).
+3. From a load client in its own process (asyncio + httpx, 1 then 16 concurrent
+   clients, ``--seconds`` each after ``--warmup``), looks people up by a random
+   identifier with their identifiers and their 50 latest events:
+   ``person(identifier:) { id identifiers { type value } journey(first: 50) {...} }``;
+   beside it, from the same process, the same lookups as one Cypher query (the named
+   statement ``lookup``, cypher/journey.cypher) through the async driver, without HTTP
+   or GraphQL. Prints req/s, p50, p90, p99 and the CPU share of the service, Neo4j and
+   the client during each phase.
+4. Subscription delivery: a graphql-transport-ws subscriber on ``journeyEvents`` while a
+   writer sends ``recordEvents`` mutations one at a time; latency from the mutation's
+   response (its commit) to the subscriber receiving the event, and from the request.
+
+Settings come from the environment (``NEO4J_URI``, ``NEO4J_PASSWORD``); a database that
+holds data is wiped only with ``--wipe``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import multiprocessing
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from benchlib import (
+    CpuMeter,
+    bench_settings,
+    machine_note,
+    neo4j_process,
+    percentile,
+    prepare_empty_graph,
+    table,
+)
+
+from service.contract import parse_item
+from service.graph import Graph
+from service.identifiers import IdentifierRules
+from service.ingest import Ingestor
+from service.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LOOKUP = """
+query Lookup($type: IdentifierType!, $value: String!) {
+  person(identifier: {type: $type, value: $value}) {
+    id
+    identifiers { type value }
+    journey(first: 50) { edges { node { at channel type source id attributes } } }
+  }
+}
+"""
+
+SUBSCRIPTION = """
+subscription Live {
+  journeyEvents(types: ["card_payment"]) {
+    event { at channel type source id attributes }
+    person { id identifiers(types: [PHONE, EMAIL]) { type value } channels { channel events } }
+  }
+}
+"""
+
+RECORD_EVENT = """
+mutation Pay($id: String!, $at: DateTime!, $type: IdentifierType!, $value: String!) {
+  recordEvents(items: [{source: "bench-live", id: $id, channel: PAYMENT, type: "card_payment",
+                        at: $at, identifiers: [{type: $type, value: $value}],
+                        attributes: {amount: 120.5, city: "Lisbon"}}]) {
+    status personId
+  }
+}
+"""
+
+CHANNELS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
+    ("WEB", 34, ("page_view", "cart_add", "order")),
+    ("APP", 16, ("app_open", "page_view", "order")),
+    ("STORE", 18, ("purchase", "return", "visit")),
+    ("EMAIL", 14, ("email_open", "email_click")),
+    ("CALL_CENTER", 7, ("call", "complaint")),
+    ("SMS", 4, ("sms_click",)),
+    ("SOCIAL", 3, ("like", "message")),
+    ("PAYMENT", 4, ("card_payment",)),
+)
+DOMAINS = ("example.com", "mail.es", "correo.es", "web.de", "orange.fr", "example.org")
+START = datetime(2025, 11, 1, tzinfo=UTC)
+
+#: (type, value as sent, key "TYPE:normalized") of an identifier to look people up by.
+Target = tuple[str, str, str]
+
+
+# --------------------------------------------------------------------------- dataset
+
+
+@dataclass
+class Dataset:
+    records: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    identifiers: int
+
+
+def generate(persons: int, seed: int) -> Dataset:
+    """One CRM record per person (all its identifiers), about 7 events per person."""
+    rng = random.Random(seed)
+    records: list[dict[str, Any]] = []
+    owned: list[list[dict[str, str]]] = []
+    count = 0
+    for pid in range(persons):
+        idents = [{"type": "EMAIL", "value": f"customer.{pid}@{rng.choice(DOMAINS)}"}]
+        extra = rng.choices((0, 1, 2), weights=(25, 50, 25))[0]
+        for type_ in rng.sample(("PHONE", "LOYALTY_CARD", "DEVICE"), extra):
+            if type_ == "PHONE":
+                value = f"+346{(pid * 7919 + 12345) % 100_000_000:08d}"
+            elif type_ == "LOYALTY_CARD":
+                value = f"7001{pid:08d}"
+            else:
+                value = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            idents.append({"type": type_, "value": value})
+        count += len(idents)
+        owned.append(idents)
+        records.append(
+            {
+                "kind": "record",
+                "source": "crm",
+                "id": f"p{pid}",
+                "identifiers": idents,
+                "attributes": {"name": f"Customer {pid}", "segment": rng.choice("ABC")},
+            }
+        )
+    weights = [rng.lognormvariate(0.0, 1.0) for _ in range(persons)]
+    who = rng.choices(range(persons), weights=weights, k=7 * persons)
+    names = [c[0] for c in CHANNELS]
+    channel_weights = [c[1] for c in CHANNELS]
+    types = {c[0]: c[2] for c in CHANNELS}
+    events: list[dict[str, Any]] = []
+    for index, pid in enumerate(who):
+        channel = rng.choices(names, weights=channel_weights)[0]
+        idents = owned[pid]
+        carried = rng.sample(idents, 2 if len(idents) > 1 and rng.random() < 0.3 else 1)
+        at = START + timedelta(seconds=rng.randint(0, 365 * 86_400))
+        events.append(
+            {
+                "kind": "event",
+                "source": channel.lower(),
+                "id": f"e{index}",
+                "channel": channel,
+                "type": rng.choice(types[channel]),
+                "at": at.isoformat().replace("+00:00", "Z"),
+                "identifiers": carried,
+                "attributes": {"page": f"/p/{rng.randint(1, 9999)}"}
+                if channel in ("WEB", "APP")
+                else {"total": round(rng.uniform(5, 900), 2)},
+            }
+        )
+    return Dataset(records, events, count)
+
+
+def lookup_targets(settings: Settings, dataset: Dataset) -> list[Target]:
+    """Every identifier of the dataset: what the clients pick from at random."""
+    rules = IdentifierRules.from_settings(settings)
+    targets: list[Target] = []
+    for raw in dataset.records:
+        item = parse_item(raw, rules=rules)
+        for sent, ident in zip(raw["identifiers"], item.identifiers, strict=True):
+            targets.append((ident.type, sent["value"], ident.key))
+    return targets
+
+
+async def load(
+    graph: Graph, dataset: Dataset, record_batch: int, event_batch: int
+) -> tuple[float, dict[str, float]]:
+    """Records, then events, through ``Ingestor.ingest_batch``; seconds and CPU shares."""
+    ingestor = Ingestor(graph)
+    meter = CpuMeter({"neo4j": neo4j_process(graph.settings.neo4j_uri), "bench": psutil.Process()})
+    meter.start()
+    started = time.perf_counter()
+    total = len(dataset.records) + len(dataset.events)
+    batches = [
+        dataset.records[i : i + record_batch] for i in range(0, len(dataset.records), record_batch)
+    ]
+    batches += [
+        dataset.events[i : i + event_batch] for i in range(0, len(dataset.events), event_batch)
+    ]
+    errors = done = 0
+    reported = time.perf_counter()
+    for batch in batches:
+        report = await ingestor.ingest_batch(batch)
+        errors += len(report.errors)
+        done += len(batch)
+        if time.perf_counter() - reported > 60 or done == total:
+            reported = time.perf_counter()
+            rate = done / (reported - started)
+            print(f"  loaded {done:,} / {total:,} items ({rate:,.0f} items/s)", flush=True)
+    seconds = time.perf_counter() - started
+    if errors:
+        print(f"  {errors} items were rejected", flush=True)
+    return seconds, meter.stop()
+
+
+# ---------------------------------------------------------------------- load client
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    clients: int
+    requests: int
+    seconds: float
+    latencies: list[float]  # sorted, seconds
+    errors: int
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else math.nan
+
+    def ms(self, q: float) -> float:
+        return 1000.0 * percentile(self.latencies, q)
+
+
+async def _drive(
+    one: Callable[[random.Random], Awaitable[bool]],
+    clients: int,
+    seconds: float,
+    warmup: float,
+    conn: Connection,
+) -> dict[str, Any]:
+    """Closed loop: ``clients`` tasks each send a request as soon as the last answered."""
+    state = {"measuring": False, "stop": False}
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker(index: int) -> None:
+        nonlocal errors
+        rng = random.Random(index * 7919 + 1)
+        while not state["stop"]:
+            started = time.perf_counter()
+            try:
+                ok = await one(rng)
+            except Exception:
+                ok = False
+            if state["measuring"]:
+                latencies.append(time.perf_counter() - started)
+                errors += not ok
+
+    tasks = [asyncio.create_task(worker(i)) for i in range(clients)]
+    await asyncio.sleep(warmup)
+    state["measuring"] = True
+    conn.send(("measuring", None))
+    started = time.perf_counter()
+    await asyncio.sleep(seconds)
+    state["measuring"] = False
+    elapsed = time.perf_counter() - started
+    state["stop"] = True
+    await asyncio.gather(*tasks)
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "latencies": latencies,
+        "errors": errors,
+    }
+
+
+async def _client_phase(
+    kind: str, clients: int, seconds: float, warmup: float, cfg: dict[str, Any], conn: Connection
+) -> dict[str, Any]:
+    targets: list[Target] = cfg["targets"]
+    if kind == "driver":
+        graph = Graph.connect(bench_settings())
+        try:
+
+            async def one_driver(rng: random.Random) -> bool:
+                row = await graph.query("lookup", key=rng.choice(targets)[2])
+                return row is not None
+
+            return await _drive(one_driver, clients, seconds, warmup, conn)
+        finally:
+            await graph.close()
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {cfg['key']}"}
+    async with httpx.AsyncClient(
+        base_url=cfg["url"], limits=limits, timeout=30.0, headers=headers
+    ) as client:
+
+        async def one_http(rng: random.Random) -> bool:
+            type_, value, _ = rng.choice(targets)
+            response = await client.post(
+                "/graphql", json={"query": LOOKUP, "variables": {"type": type_, "value": value}}
+            )
+            body = response.json()
+            person = (body.get("data") or {}).get("person")
+            return response.status_code == 200 and "errors" not in body and person is not None
+
+        return await _drive(one_http, clients, seconds, warmup, conn)
+
+
+async def _consistency(cfg: dict[str, Any], samples: int) -> dict[str, Any]:
+    """Do GraphQL and the Cypher baseline answer the same for a few identifiers?"""
+    targets: list[Target] = random.Random(11).sample(cfg["targets"], samples)
+    graph = Graph.connect(bench_settings())
+    agree = 0
+    mismatches: list[str] = []
+    headers = {"Authorization": f"Bearer {cfg['key']}"}
+    try:
+        async with httpx.AsyncClient(base_url=cfg["url"], timeout=30.0, headers=headers) as client:
+            for type_, value, key in targets:
+                row = await graph.query("lookup", key=key)
+                body = (
+                    await client.post(
+                        "/graphql",
+                        json={"query": LOOKUP, "variables": {"type": type_, "value": value}},
+                    )
+                ).json()
+                person = (body.get("data") or {}).get("person")
+                if row is None or person is None:
+                    mismatches.append(f"{type_}: no person ({'errors' in body})")
+                    continue
+                same = (
+                    row["id"] == person["id"]
+                    and {(i["type"], i["value"]) for i in row["identifiers"]}
+                    == {(i["type"], i["value"]) for i in person["identifiers"]}
+                    and {e["id"] for e in row["events"]}
+                    == {e["node"]["id"] for e in person["journey"]["edges"]}
+                )
+                agree += same
+                if not same:
+                    mismatches.append(f"{type_}: answers differ")
+    finally:
+        await graph.close()
+    return {"samples": samples, "agree": agree, "mismatches": mismatches[:5]}
+
+
+async def _live(cfg: dict[str, Any], count: int, warm: int) -> dict[str, Any]:
+    """One subscriber, one writer sending one event at a time (the next after delivery)."""
+    from httpx_ws import aconnect_ws
+
+    run = uuid.uuid4().hex[:8]
+    targets: list[Target] = cfg["targets"]
+    rng = random.Random(5)
+    after_response: list[float] = []
+    after_request: list[float] = []
+    mutation: list[float] = []
+    lost = errors = 0
+    waiting: dict[str, asyncio.Future[float]] = {}
+    headers = {"Authorization": f"Bearer {cfg['key']}"}
+    url = cfg["url"]
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=30.0, headers=headers) as client,
+        aconnect_ws(f"{url}/graphql", client, subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        await ws.send_json({"type": "connection_init", "payload": {"apiKey": cfg["key"]}})
+        ack = await asyncio.wait_for(ws.receive_json(), timeout=10)
+        if ack.get("type") != "connection_ack":
+            raise RuntimeError(f"subscription refused: {ack}")
+        await ws.send_json({"id": "live", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
+
+        async def reader() -> None:
+            nonlocal errors
+            while True:
+                message = await ws.receive_json()
+                arrived = time.perf_counter()
+                if message.get("type") == "ping":
+                    await ws.send_json({"type": "pong"})
+                    continue
+                if message.get("type") != "next":
+                    continue
+                payload = message.get("payload") or {}
+                live = (payload.get("data") or {}).get("journeyEvents")
+                if not live or payload.get("errors"):
+                    errors += 1
+                    continue
+                future = waiting.pop(live["event"]["id"], None)
+                if future is not None and not future.done():
+                    future.set_result(arrived)
+
+        reading = asyncio.create_task(reader())
+        await asyncio.sleep(0.5)  # let the subscription register
+        try:
+            for n in range(warm + count):
+                event_id = f"live-{run}-{n}"
+                future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+                waiting[event_id] = future
+                type_, value, _ = rng.choice(targets)
+                variables = {
+                    "id": event_id,
+                    "at": datetime.now(UTC).isoformat(),
+                    "type": type_,
+                    "value": value,
+                }
+                sent = time.perf_counter()
+                response = await client.post(
+                    "/graphql", json={"query": RECORD_EVENT, "variables": variables}
+                )
+                answered = time.perf_counter()
+                body = response.json()
+                results = (body.get("data") or {}).get("recordEvents") or []
+                if not results or results[0]["status"] != "OK":
+                    errors += 1
+                    waiting.pop(event_id, None)
+                    continue
+                try:
+                    delivered = await asyncio.wait_for(asyncio.shield(future), timeout=5.0)
+                except TimeoutError:
+                    lost += 1
+                    waiting.pop(event_id, None)
+                    continue
+                if n >= warm:
+                    after_response.append(delivered - answered)
+                    after_request.append(delivered - sent)
+                    mutation.append(answered - sent)
+                await asyncio.sleep(0.01)
+        finally:
+            reading.cancel()
+    return {
+        "events": count,
+        "after_response": sorted(after_response),
+        "after_request": sorted(after_request),
+        "mutation": sorted(mutation),
+        "lost": lost,
+        "errors": errors,
+    }
+
+
+def client_main(conn: Connection, cfg: dict[str, Any]) -> None:
+    """The load client process: runs what the parent asks, one phase at a time."""
+    try:
+        import uvloop
+
+        run: Callable[[Awaitable[Any]], Any] = uvloop.run
+    except ImportError:
+        run = asyncio.run
+    while True:
+        command, args = conn.recv()
+        if command == "exit":
+            return
+        try:
+            if command == "phase":
+                result = run(_client_phase(*args, cfg, conn))
+            elif command == "consistency":
+                result = run(_consistency(cfg, *args))
+            else:
+                conn.send(("measuring", None))
+                result = run(_live(cfg, *args))
+            conn.send(("done", result))
+        except Exception as exc:
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+
+
+class Client:
+    """The parent's handle on the load client process."""
+
+    def __init__(self, cfg: dict[str, Any]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=client_main, args=(child, cfg), daemon=True)
+        self.process.start()
+        self.psutil = psutil.Process(self.process.pid)
+
+    def ask(self, command: str, *args: Any, meter: CpuMeter | None = None) -> Any:
+        self.conn.send((command, args))
+        while True:
+            kind, payload = self.conn.recv()
+            if kind == "measuring":
+                if meter is not None:
+                    meter.start()
+                continue
+            shares = meter.stop() if meter is not None else {}
+            if kind == "failed":
+                raise RuntimeError(f"load client: {payload}")
+            return payload, shares
+
+    def close(self) -> None:
+        self.conn.send(("exit", None))
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+# ----------------------------------------------------------------------------- service
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Service:
+    """omnid's HTTP service under uvicorn, in a subprocess of its own."""
+
+    def __init__(self, settings: Settings, key: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="omnid-bench-api-", suffix=".log")  # noqa: SIM115
+        env = {
+            **os.environ,
+            "NEO4J_URI": settings.neo4j_uri,
+            "NEO4J_USER": settings.neo4j_user,
+            "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+            "NEO4J_DATABASE": settings.neo4j_database,
+            "OMNID_API_KEYS": json.dumps({key: ["read", "write"]}),
+            "OMNID_LOAD_DEMO": "false",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "service.api.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.psutil = psutil.Process(self.process.pid)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.log.seek(0)
+        output = self.log.read().decode(errors="replace")[-3000:]
+        raise SystemExit(f"the service did not become ready:\n{output}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+# -------------------------------------------------------------------------------- main
+
+
+async def _prepare_data(args: argparse.Namespace, dataset: Dataset) -> None:
+    settings = bench_settings(batch_size=max(args.load_batch, args.record_batch))
+    graph = Graph.connect(settings)
+    try:
+        await graph.ping()
+        summary = dict(await graph.query("baseline-summary") or {})
+        expected = {"records": len(dataset.records), "persons": args.persons}
+        if args.reuse and all(summary.get(k) == v for k, v in expected.items()):
+            print(f"--reuse: the database holds the dataset already ({_summary(summary)})")
+            return
+        if args.reuse:
+            print(f"--reuse: the database does not hold this dataset ({_summary(summary)})")
+        await prepare_empty_graph(graph, wipe=args.wipe)
+        items = len(dataset.records) + len(dataset.events)
+        print(
+            f"loading {args.persons:,} persons: {len(dataset.records):,} records carrying "
+            f"{dataset.identifiers:,} identifiers, then {len(dataset.events):,} events, "
+            f"through Ingestor.ingest_batch in batches of {args.record_batch:,} records and "
+            f"{args.load_batch:,} events ...",
+            flush=True,
+        )
+        seconds, cpu = await load(graph, dataset, args.record_batch, args.load_batch)
+        summary = dict(await graph.query("baseline-summary") or {})
+        print(
+            f"loaded {items:,} items in {seconds:,.0f}s ({items / seconds:,.0f} items/s; "
+            f"Neo4j CPU {cpu['neo4j']:.0f}%, bench CPU {cpu['bench']:.0f}%, "
+            f"others {cpu['others']:.0f}%): {_summary(summary)}",
+            flush=True,
+        )
+    finally:
+        await graph.close()
+
+
+def _summary(summary: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {int(v or 0):,}" for k, v in summary.items())
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def report(phases: Sequence[PhaseResult], live: dict[str, Any], live_cpu: dict[str, float]) -> None:
+    rows = []
+    for p in phases:
+        cpu = [f"{p.cpu.get(k, math.nan):.0f}%" for k in ("service", "neo4j", "client", "others")]
+        rows.append([p.name, p.clients, p.rate, p.ms(50), p.ms(90), p.ms(99), p.errors, *cpu])
+    print()
+    print(
+        "API latency: person(identifier:) with identifiers and the 50 latest events (times in ms)"
+    )
+    print(
+        table(
+            [
+                "phase",
+                "clients",
+                "req/s",
+                "p50",
+                "p90",
+                "p99",
+                "errors",
+                "service CPU",
+                "Neo4j CPU",
+                "client CPU",
+                "others",
+            ],
+            rows,
+        )
+    )
+    print(
+        "CPU: share of one core during the measured window (2 cores = 200%); 'others' is "
+        "the rest of the machine."
+    )
+    by = {(p.name.split()[0], p.clients): p for p in phases}
+    one, base16, http16 = by[("GraphQL", 1)], by[("Cypher", 16)], by[("GraphQL", 16)]
+    rate_ratio = http16.rate / base16.rate
+    p99_ratio = http16.ms(99) / base16.ms(99)
+    print()
+    print("Targets")
+    print(
+        f"  1 client:   p50 {one.ms(50):.1f} ms (<= 5: {_verdict(one.ms(50) <= 5)}), "
+        f"p99 {one.ms(99):.1f} ms (<= 10: {_verdict(one.ms(99) <= 10)})"
+    )
+    print(
+        f"  16 clients: req/s {rate_ratio:.2f}x baseline (>= 0.5: {_verdict(rate_ratio >= 0.5)}),"
+        f" p99 {p99_ratio:.2f}x baseline (<= 2.5: {_verdict(p99_ratio <= 2.5)})"
+    )
+    after_response = live["after_response"]
+    after_request = live["after_request"]
+    p99 = 1000.0 * percentile(after_response, 99)
+    print()
+    print(
+        f"Subscription delivery (journeyEvents, graphql-transport-ws): "
+        f"{len(after_response)} events, one mutation at a time, lost {live['lost']}, "
+        f"errors {live['errors']}"
+    )
+    sub_rows = [
+        [
+            "from mutation response (commit)",
+            *(1000.0 * percentile(after_response, q) for q in (50, 90, 99)),
+            1000.0 * max(after_response, default=math.nan),
+        ],
+        [
+            "from mutation request sent",
+            *(1000.0 * percentile(after_request, q) for q in (50, 90, 99)),
+            1000.0 * max(after_request, default=math.nan),
+        ],
+        [
+            "mutation round trip",
+            *(1000.0 * percentile(live["mutation"], q) for q in (50, 90, 99)),
+            1000.0 * max(live["mutation"], default=math.nan),
+        ],
+    ]
+    print(table(["latency (ms)", "p50", "p90", "p99", "max"], sub_rows))
+    cpu = ", ".join(f"{k} {live_cpu.get(k, math.nan):.0f}%" for k in ("service", "neo4j", "client"))
+    print(f"  CPU during the subscription phase: {cpu}")
+    print(f"  target p99 < 100 ms from commit: {p99:.1f} ms, {_verdict(p99 < 100)}")
+
+
+def main(args: argparse.Namespace) -> int:
+    settings = bench_settings()
+    print(machine_note(settings))
+    started = time.perf_counter()
+    dataset = generate(args.persons, args.seed)
+    targets = lookup_targets(settings, dataset)
+    print(
+        f"dataset: {args.persons:,} persons, {dataset.identifiers:,} identifiers, "
+        f"{len(dataset.events):,} events, generated in {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
+    asyncio.run(_prepare_data(args, dataset))
+
+    key = secrets.token_urlsafe(24)
+    service = Service(settings, key)
+    client: Client | None = None
+    try:
+        service.wait_ready()
+        print(f"service ready at {service.url} (uvicorn, pid {service.process.pid})", flush=True)
+        client = Client({"url": service.url, "key": key, "targets": targets})
+        processes = {
+            "service": service.psutil,
+            "neo4j": neo4j_process(settings.neo4j_uri),
+            "client": client.psutil,
+        }
+        checked, _ = client.ask("consistency", 20)
+        print(
+            f"consistency: GraphQL and the Cypher baseline agree on {checked['agree']} of "
+            f"{checked['samples']} random lookups {checked['mismatches'] or ''}",
+            flush=True,
+        )
+        phases: list[PhaseResult] = []
+        for clients in (1, 16):
+            for kind, name in (("driver", "Cypher lookup (driver)"), ("http", "GraphQL over HTTP")):
+                print(
+                    f"{name}, {clients} client(s): {args.warmup:g}s warm-up, "
+                    f"{args.seconds:g}s measured ...",
+                    flush=True,
+                )
+                meter = CpuMeter(processes)
+                result, shares = client.ask(
+                    "phase", kind, clients, args.seconds, args.warmup, meter=meter
+                )
+                phases.append(
+                    PhaseResult(
+                        name,
+                        clients,
+                        result["requests"],
+                        result["seconds"],
+                        sorted(result["latencies"]),
+                        result["errors"],
+                        shares,
+                    )
+                )
+        print(f"subscription: {args.live} events after 20 warm-up events ...", flush=True)
+        live, live_cpu = client.ask("live", args.live, 20, meter=CpuMeter(processes))
+    finally:
+        if client is not None:
+            client.close()
+        service.stop()
+    report(phases, live, live_cpu)
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=50_000)
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds per phase")
+    parser.add_argument("--live", type=int, default=300, help="events for subscription latency")
+    parser.add_argument("--load-batch", type=int, default=5_000, help="events per load batch")
+    parser.add_argument(
+        "--record-batch",
+        type=int,
+        default=1_000,
+        help="records per load batch (above about 1,000 new records per transaction, "
+        "omnid's upsert-records statement slows down by orders of magnitude: bench/README.md)",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--wipe", action="store_true", help="delete what the database holds")
+    group.add_argument(
+        "--reuse", action="store_true", help="keep the dataset a previous run loaded"
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(parse_args()))

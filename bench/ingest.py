@@ -1,0 +1,590 @@
+"""Ingest throughput: omnid's write path beside two plain UNWIND MERGE baselines.
+
+    python bench/ingest.py [--items 100000] [--batch 5000] [--seed 7] [--wipe] [--statements]
+
+Generates ``--items`` records and events with realistic overlap (customers seen on
+several records and events, so persons merge as items arrive; spelling variants of the
+same value; households sharing an address and sometimes a tablet; store phones typed at
+the till for customers who gave none), warms the server up with a smaller load, then
+measures each of these on an empty graph, with one writer and batches of ``--batch``
+items, one transaction per batch:
+
+    (a) plain UNWIND MERGE of the identifier nodes the items carry, alone;
+    (b) the same identifiers, records, events and HAS relationships as plain UNWIND
+        MERGE, without any resolution;
+    (c) omnid's real path, ``Ingestor.ingest_batch``: validation, normalization and
+        write-time identity resolution, in the same transaction.
+
+The baselines write already parsed items (their time is the database's); (c) starts from
+the raw JSON objects, so its time includes parsing and normalizing them (printed apart).
+``--statements`` also prints the time spent in each named statement inside the
+transactions of (b) and (c). Settings come from the environment (``NEO4J_URI``,
+``NEO4J_PASSWORD``); a database that holds data is wiped only with ``--wipe``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psutil
+from benchlib import (
+    CpuMeter,
+    bench_settings,
+    clear,
+    machine_note,
+    neo4j_process,
+    prepare_empty_graph,
+    table,
+)
+
+from service import graph as graph_module
+from service.contract import Item
+from service.errors import OmnidError
+from service.graph import Graph, Tx
+from service.ingest import Ingestor, IngestReport
+from service.resolution import label_for
+
+RECORD_SOURCES = ("eshop", "app", "pos", "crm", "newsletter", "loyalty")
+CHANNELS: tuple[tuple[str, int], ...] = (
+    ("WEB", 35),
+    ("APP", 15),
+    ("STORE", 20),
+    ("EMAIL", 13),
+    ("CALL_CENTER", 8),
+    ("SMS", 5),
+    ("PAYMENT", 4),
+)
+EVENT_TYPES = {
+    "WEB": ("page_view", "cart_add", "order"),
+    "APP": ("app_open", "page_view", "order"),
+    "STORE": ("purchase", "return", "visit"),
+    "EMAIL": ("email_open", "email_click"),
+    "CALL_CENTER": ("call", "complaint"),
+    "SMS": ("sms_click",),
+    "PAYMENT": ("card_payment",),
+}
+DOMAINS = ("example.com", "mail.es", "correo.es", "web.de", "orange.fr", "gmail.com")
+FIRST = ("ana", "luis", "marie", "jean", "anna", "paul", "lucia", "omar", "sofia", "ivan")
+LAST = ("silva", "garcia", "dupond", "martin", "muller", "rossi", "lopez", "smith", "novak")
+STREETS = ("Calle Mayor", "Gran Via", "Calle de Alcala", "Paseo del Prado", "Calle Serrano")
+#: The stores' own phone numbers, typed at the till for customers who give none: shared.
+STORE_PHONES = tuple(f"+34 91 5{n:02d} 40 {10 + n:02d}" for n in range(12))
+START = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+@dataclass
+class Customer:
+    emails: list[str]
+    phone: str | None
+    card: str | None
+    devices: list[str]
+    address: dict[str, str] | None
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _email_spelling(rng: random.Random, email: str) -> str:
+    """The same mailbox as customers type it: case and stray spaces vary."""
+    roll = rng.random()
+    if roll < 0.15:
+        return email[0].upper() + email[1:]
+    if roll < 0.25:
+        local, domain = email.split("@")
+        return f" {local}@{domain.upper()} "
+    return email
+
+
+def _phone_spelling(rng: random.Random, national: str) -> str:
+    roll = rng.random()
+    if roll < 0.3:
+        return f"0034{national}"
+    if roll < 0.6:
+        return f"+34 {national[:3]} {national[3:5]} {national[5:7]} {national[7:]}"
+    return f"+34{national}"
+
+
+def _customer(rng: random.Random, cid: int, previous: Customer | None) -> Customer:
+    name = f"{rng.choice(FIRST)}.{rng.choice(LAST)}"
+    count = rng.choices((1, 2, 3), weights=(60, 30, 10))[0]
+    emails = [
+        f"{name}.{cid}{'' if n == 0 else f'.{n}'}@{rng.choice(DOMAINS)}" for n in range(count)
+    ]
+    # A permutation of the 8-digit space keeps every customer's mobile distinct.
+    phone = f"6{(cid * 7919 + 12345) % 100_000_000:08d}" if rng.random() < 0.7 else None
+    card = f"7001{cid:08d}" if rng.random() < 0.4 else None
+    devices = [
+        str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(rng.randint(0, 2))
+    ]
+    address: dict[str, str] | None = None
+    if previous is not None and previous.address is not None and rng.random() < 0.2:
+        address = previous.address  # a household: two customers, one address
+        if previous.devices and rng.random() < 0.3:
+            devices.append(previous.devices[0])  # ... and sometimes the family tablet
+    elif rng.random() < 0.5:
+        address = {
+            "line1": f"{rng.choice(STREETS)} {rng.randint(1, 200)}",
+            "postcode": f"280{rng.randint(0, 99):02d}",
+            "city": "Madrid",
+            "country": "ES",
+        }
+    return Customer(emails, phone, card, devices, address)
+
+
+def _ident(type_: str, value: object) -> dict[str, Any]:
+    return {"type": type_, "value": value}
+
+
+def _record_identifiers(rng: random.Random, c: Customer, source: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    email = _ident("EMAIL", _email_spelling(rng, rng.choice(c.emails)))
+    phone = _ident("PHONE", _phone_spelling(rng, c.phone)) if c.phone else None
+    address = _ident("ADDRESS", c.address) if c.address else None
+    if source in ("eshop", "crm"):
+        out = [email, *(x for x in (phone, address) if x)]
+    elif source == "app":
+        out = [email, *(_ident("DEVICE", d) for d in c.devices[:1])]
+    elif source == "pos":
+        card = _ident("LOYALTY_CARD", f"{c.card[:4]} {c.card[4:]}") if c.card else None
+        out = [x for x in (card, phone, address) if x] or [email]
+    elif source == "newsletter":
+        out = [email]
+    else:  # loyalty
+        card = _ident("LOYALTY_CARD", c.card) if c.card else None
+        out = [x for x in (card, email, phone) if x]
+    return out[:4]
+
+
+def _event_identifiers(rng: random.Random, c: Customer, channel: str) -> list[dict[str, Any]]:
+    email = _ident("EMAIL", _email_spelling(rng, rng.choice(c.emails)))
+    phone = _ident("PHONE", _phone_spelling(rng, c.phone)) if c.phone else None
+    device = _ident("DEVICE", rng.choice(c.devices)) if c.devices else None
+    out: list[dict[str, Any]]
+    if channel == "WEB":
+        out = [x for x in (device, email if rng.random() < 0.5 else None) if x] or [email]
+    elif channel == "APP":
+        out = [x for x in (device, email) if x]
+    elif channel == "STORE":
+        if c.card:
+            out = [_ident("LOYALTY_CARD", c.card)]
+        elif phone and rng.random() < 0.8:
+            out = [phone]
+        else:
+            out = [_ident("PHONE", rng.choice(STORE_PHONES))]  # the till's own number
+        if rng.random() < 0.3:
+            out.append(email)  # e-receipt
+    elif channel in ("CALL_CENTER", "SMS", "PAYMENT"):
+        out = [phone] if phone else [email]
+        if channel == "PAYMENT" and rng.random() < 0.5:
+            out.append(email)
+    else:  # EMAIL
+        out = [email]
+    if c.address and rng.random() < 0.1:
+        out.append(_ident("ADDRESS", c.address))
+    return out[:4]
+
+
+def generate(n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` items (about a quarter records) in the input contract, in arrival order."""
+    rng = random.Random(seed)
+    customers: list[Customer] = []
+    for cid in range(max(1, n // 5)):
+        customers.append(_customer(rng, cid, customers[-1] if customers else None))
+    # Some customers are far more active than others.
+    weights = [rng.lognormvariate(0.0, 0.9) for _ in customers]
+    chosen = rng.choices(range(len(customers)), weights=weights, k=n)
+    channels = [c for c, _ in CHANNELS]
+    channel_weights = [w for _, w in CHANNELS]
+    items: list[dict[str, Any]] = []
+    for index, cid in enumerate(chosen):
+        c = customers[cid]
+        if rng.random() < 0.25:
+            source = rng.choice(RECORD_SOURCES)
+            if source not in c.records:  # a re-send carries the same identifiers
+                c.records[source] = _record_identifiers(rng, c, source)
+            items.append(
+                {
+                    "kind": "record",
+                    "source": source,
+                    "id": f"c{cid}",
+                    "identifiers": c.records[source],
+                    "attributes": {"name": f"customer {cid}", "version": index},
+                    "country": "ES",
+                }
+            )
+            continue
+        channel = rng.choices(channels, weights=channel_weights)[0]
+        at = START + timedelta(seconds=rng.randint(0, 180 * 86_400))
+        items.append(
+            {
+                "kind": "event",
+                "source": channel.lower(),
+                "id": f"ev-{index}",
+                "channel": channel,
+                "type": rng.choice(EVENT_TYPES[channel]),
+                "at": at.isoformat().replace("+00:00", "Z"),
+                "identifiers": _event_identifiers(rng, c, channel),
+                "attributes": {"total": round(rng.uniform(5, 500), 2)}
+                if channel in ("STORE", "PAYMENT")
+                else {"page": f"/p/{rng.randint(1, 5000)}"},
+                "country": "ES",
+            }
+        )
+    return items
+
+
+# ------------------------------------------------------------------------- baselines
+
+
+@dataclass
+class Batch:
+    raw: list[dict[str, Any]]
+    identifiers: list[dict[str, Any]]
+    records: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+
+
+@dataclass
+class Prepared:
+    batches: list[Batch]
+    items: int
+    records: int
+    events: int
+    occurrences: int  # identifiers carried by the items: the HAS relationships written
+    distinct: int  # distinct identifier keys over the whole load
+    errors: int
+    parse_seconds: float
+
+
+def prepare(ingestor: Ingestor, raw: Sequence[dict[str, Any]], batch: int) -> Prepared:
+    """Parse every batch once (timed) and build the baselines' rows from it."""
+    batches: list[Batch] = []
+    errors = 0
+    parse_seconds = 0.0
+    distinct: set[str] = set()
+    records = events = occurrences = 0
+    for start in range(0, len(raw), batch):
+        chunk = list(raw[start : start + batch])
+        t0 = time.perf_counter()
+        parsed = ingestor.parse(chunk)
+        parse_seconds += time.perf_counter() - t0
+        unique: dict[str, Item] = {}
+        for entry in parsed:
+            if isinstance(entry, OmnidError):
+                errors += 1
+            elif entry.kind == "record" or entry.key not in unique:
+                unique[entry.key] = entry  # as ingest_batch: last record wins, first event
+        idents: dict[str, dict[str, Any]] = {}
+        record_rows: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        for item in unique.values():
+            for i in item.identifiers:
+                idents.setdefault(
+                    i.key,
+                    {"key": i.key, "type": i.type, "value": i.value, "label": label_for(i.type)},
+                )
+            row = {
+                "key": item.key,
+                "source": item.source,
+                "id": item.id,
+                "keys": [i.key for i in item.identifiers],
+                "attributes": item.attributes_json,
+                "country": item.country,
+            }
+            if item.kind == "record":
+                record_rows.append(row)
+            else:
+                event_rows.append(
+                    {**row, "channel": item.channel, "type": item.type, "at": item.at}
+                )
+        for entry in parsed:
+            if isinstance(entry, Item):
+                occurrences += len(entry.identifiers)
+                records += entry.kind == "record"
+                events += entry.kind == "event"
+        distinct |= set(idents)
+        batches.append(
+            Batch(
+                chunk,
+                [idents[k] for k in sorted(idents)],
+                sorted(record_rows, key=lambda r: r["key"]),
+                sorted(event_rows, key=lambda r: r["key"]),
+            )
+        )
+    return Prepared(
+        batches, len(raw), records, events, occurrences, len(distinct), errors, parse_seconds
+    )
+
+
+async def run_identifiers_only(graph: Graph, prepared: Prepared) -> float:
+    """(a) The identifier nodes alone."""
+    started = time.perf_counter()
+    for b in prepared.batches:
+        await graph.command("baseline-merge-identifiers", rows=b.identifiers, now=_now())
+    return time.perf_counter() - started
+
+
+async def _plain_batch(tx: Tx, b: Batch) -> None:
+    now = _now()
+    await tx.run("baseline-merge-identifiers", rows=b.identifiers, now=now)
+    if b.records:
+        await tx.run("baseline-merge-records", rows=b.records, now=now)
+    if b.events:
+        await tx.run("baseline-merge-events", rows=b.events, now=now)
+
+
+async def run_plain(graph: Graph, prepared: Prepared) -> float:
+    """(b) Identifiers, records, events and HAS relationships, no resolution."""
+    started = time.perf_counter()
+    for b in prepared.batches:
+        await graph.write(_plain_batch, b)
+    return time.perf_counter() - started
+
+
+async def run_omnid(graph: Graph, prepared: Prepared) -> tuple[float, IngestReport]:
+    """(c) omnid's real path, from raw items."""
+    ingestor = Ingestor(graph)
+    report = IngestReport()
+    started = time.perf_counter()
+    offset = 0
+    for b in prepared.batches:
+        report.extend(await ingestor.ingest_batch(b.raw), offset)
+        offset += len(b.raw)
+    return time.perf_counter() - started, report
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------ statement timings
+
+
+@dataclass
+class StatementTime:
+    calls: int = 0
+    seconds: float = 0.0
+    rows: int = 0
+
+
+def instrument_statements() -> tuple[dict[str, StatementTime], Callable[[], None]]:
+    """Time every named statement run in a transaction (wraps ``Tx.run``); undo with the
+    returned function."""
+    timings: dict[str, StatementTime] = defaultdict(StatementTime)
+    original: Callable[..., Awaitable[Any]] = graph_module.Tx.run
+
+    async def timed(self: Tx, name: str, **params: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await original(self, name, **params)
+        finally:
+            entry = timings[name]
+            entry.calls += 1
+            entry.seconds += time.perf_counter() - started
+            for key in ("rows", "keys", "ids"):
+                if isinstance(params.get(key), list):
+                    entry.rows += len(params[key])
+                    break
+
+    graph_module.Tx.run = timed  # type: ignore[method-assign]
+
+    def undo() -> None:
+        graph_module.Tx.run = original  # type: ignore[method-assign]
+
+    return timings, undo
+
+
+# ------------------------------------------------------------------------------- main
+
+
+async def _one_round(
+    graph: Graph,
+    prepared: Prepared,
+    label: str,
+    meter: CpuMeter,
+    *,
+    statements: bool = False,
+) -> Round:
+    out = Round()
+    print(f"[{label}] (a) identifiers only ...", flush=True)
+    meter.start()
+    out.seconds["a"] = await run_identifiers_only(graph, prepared)
+    out.cpu["a"] = meter.stop()
+    await clear(graph)
+    print(f"[{label}] (b) plain UNWIND MERGE ...", flush=True)
+    undo: Callable[[], None] | None = None
+    if statements:
+        out.plain_timings, undo = instrument_statements()
+    meter.start()
+    try:
+        out.seconds["b"] = await run_plain(graph, prepared)
+    finally:
+        out.cpu["b"] = meter.stop()
+        if undo is not None:
+            undo()
+    await clear(graph)
+    print(f"[{label}] (c) omnid Ingestor.ingest_batch ...", flush=True)
+    undo = None
+    if statements:
+        out.timings, undo = instrument_statements()
+    meter.start()
+    try:
+        out.seconds["c"], out.report = await run_omnid(graph, prepared)
+    finally:
+        out.cpu["c"] = meter.stop()
+        if undo is not None:
+            undo()
+    out.summary = dict(await graph.query("baseline-summary") or {})
+    await clear(graph)
+    return out
+
+
+@dataclass
+class Round:
+    seconds: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)
+    report: IngestReport = field(default_factory=IngestReport)
+    summary: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, StatementTime] = field(default_factory=dict)
+    plain_timings: dict[str, StatementTime] = field(default_factory=dict)
+
+
+async def main(args: argparse.Namespace) -> int:
+    settings = bench_settings(batch_size=args.batch)
+    graph = Graph.connect(settings)
+    try:
+        await prepare_empty_graph(graph, wipe=args.wipe)
+        print(machine_note(settings))
+        started = time.perf_counter()
+        raw = generate(args.items, args.seed)
+        ingestor = Ingestor(graph)
+        prepared = prepare(ingestor, raw, args.batch)
+        print(
+            f"generated {prepared.items:,} items ({prepared.records:,} records, "
+            f"{prepared.events:,} events, {prepared.errors} invalid) carrying "
+            f"{prepared.occurrences:,} identifiers ({prepared.distinct:,} distinct) "
+            f"in {time.perf_counter() - started:.1f}s; batches of {args.batch:,}",
+            flush=True,
+        )
+
+        warm_items = max(args.batch, args.items // 5)
+        warm = prepare(ingestor, generate(warm_items, args.seed + 1), args.batch)
+        print(f"warm-up: {warm.items:,} items through (a), (b) and (c), then wiped", flush=True)
+        meter = CpuMeter({"neo4j": neo4j_process(settings.neo4j_uri), "bench": psutil.Process()})
+        await _one_round(graph, warm, "warm-up", meter)
+        measured = await _one_round(graph, prepared, "measure", meter, statements=args.statements)
+    finally:
+        await graph.close()
+
+    seconds, report, summary, timings = (
+        measured.seconds,
+        measured.report,
+        measured.summary,
+        measured.timings,
+    )
+    n, ids = prepared.items, prepared.occurrences
+    rows = []
+    names = {
+        "a": "(a) identifier nodes alone, UNWIND MERGE",
+        "b": "(b) items + identifiers + HAS, UNWIND MERGE",
+        "c": "(c) omnid Ingestor.ingest_batch (resolution)",
+    }
+    for key in ("a", "b", "c"):
+        s = seconds[key]
+        cpu = measured.cpu[key]
+        shares = [f"{cpu[p]:.0f}%" for p in ("neo4j", "bench", "others")]
+        rows.append([names[key], s, n / s, ids / s, *shares])
+    print()
+    print(
+        f"Ingest throughput: {n:,} items ({prepared.records:,} records, "
+        f"{prepared.events:,} events), {ids:,} identifiers carried "
+        f"({prepared.distinct:,} distinct), batches of {args.batch:,}, one writer, "
+        "each on an empty graph"
+    )
+    print(
+        table(
+            ["phase", "seconds", "items/s", "identifiers/s", "Neo4j CPU", "bench CPU", "others"],
+            rows,
+        )
+    )
+    print(
+        "CPU: share of one core during the phase (2 cores = 200%); 'others' is what the "
+        "rest of the machine used meanwhile."
+    )
+    c_items = n / seconds["c"]
+    c_over_b = seconds["b"] / seconds["c"]
+    c_over_a = seconds["a"] / seconds["c"]
+    ok = "ok" if c_items >= 5000 else "MISSED"
+    print()
+    print(f"(c) records/s (records and events, input rows): {c_items:,.0f}  target >= 5,000: {ok}")
+    print(
+        f"(c) records/s (kind=record only, over the whole load): "
+        f"{prepared.records / seconds['c']:,.0f}"
+    )
+    print(
+        f"c/b = {c_over_b:.2f}  target >= 0.60: {'ok' if c_over_b >= 0.6 else 'MISSED'}    "
+        f"c/a = {c_over_a:.2f}"
+    )
+    parse_share = 100.0 * prepared.parse_seconds / seconds["c"]
+    print(
+        f"(c) includes validating and normalizing the raw items: "
+        f"{prepared.parse_seconds:.1f}s measured apart ({parse_share:.0f}% of (c))"
+    )
+    print(
+        f"(c) resolution: persons created {report.created:,}, merges {report.merged:,}, "
+        f"splits {report.split:,}, identifiers found shared {len(report.shared)}, "
+        f"item errors {len(report.errors)}"
+    )
+    print(
+        "graph after (c): "
+        + ", ".join(f"{k} {int(v):,}" for k, v in summary.items() if v is not None)
+    )
+    for key, found in (("b", measured.plain_timings), ("c", timings)):
+        if found:
+            print()
+            print(_statement_table(key, found, seconds[key]))
+    return 0
+
+
+def _statement_table(phase: str, timings: dict[str, StatementTime], seconds: float) -> str:
+    total = sum(t.seconds for t in timings.values())
+
+    def share(t: StatementTime) -> float:
+        return 100.0 * t.seconds / seconds
+
+    head = (
+        f"({phase}) time per named statement inside the batch transactions: {total:.1f}s of "
+        f"{seconds:.1f}s (the rest: Python in this process, e.g. parsing, normalizing and "
+        "resolving, and the commits)"
+    )
+    rows = [
+        [name, t.calls, t.rows, t.seconds, 1000.0 * t.seconds / max(t.rows, 1), share(t)]
+        for name, t in sorted(timings.items(), key=lambda kv: -kv[1].seconds)
+    ]
+    return "\n".join(
+        [head, table(["statement", "calls", "input rows", "seconds", "ms/row", "% of phase"], rows)]
+    )
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=100_000, help="items to load (1M: 1000000)")
+    parser.add_argument("--batch", type=int, default=5_000, help="items per transaction")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--wipe", action="store_true", help="delete what the database holds")
+    parser.add_argument(
+        "--statements", action="store_true", help="time each named statement of (b) and (c)"
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))

@@ -1,0 +1,159 @@
+"""Resolution quality: pairwise precision, recall and F1 of omnid's persons on demo data.
+
+    python bench/quality.py [--customers 2000] [--seed 7] [--wipe]
+
+Generates the demo dataset (``service.demo.generate``: the seeds' stories plus
+``--customers`` synthetic customers with realistic noise, and the ground truth of which
+real customer each record and event belongs to), loads it through omnid's real write
+path (``Ingestor.ingest``, default settings from the environment), reads back the person
+of every item (``item-partition`` in ``cypher/bench.cypher``) and scores the partition
+against the truth. Pairs of items are the unit: a pair is predicted when both items are
+in one person, true when both belong to one real customer (``service.quality``).
+
+For context, the same run scores two partitions computed in Python from the same items:
+
+* exact email only: items sharing a normalized, unblocked EMAIL are one customer, the
+  naive approach;
+* omnid's rules in memory (``reference_partition``): what the graph must hold. The graph
+  must equal it; any difference is a write-time resolution bug and is printed.
+
+Settings come from the environment (``NEO4J_URI``, ``NEO4J_PASSWORD``); a database that
+holds data is wiped only with ``--wipe``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+import psutil
+from benchlib import CpuMeter, machine_note, neo4j_process, prepare_empty_graph, table
+
+from service.demo import generate
+from service.graph import Graph
+from service.identifiers import IdentifierRules
+from service.ingest import Ingestor
+from service.quality import (
+    PairScores,
+    email_only_partition,
+    false_merges,
+    pairwise_scores,
+    partition_diff,
+    reference_partition,
+)
+from service.resolution import ResolutionPolicy
+from service.settings import load_settings
+
+
+def _row(name: str, s: PairScores) -> list[object]:
+    return [
+        name,
+        f"{s.precision:.4f}",
+        f"{s.recall:.4f}",
+        f"{s.f1:.4f}",
+        s.predicted_clusters,
+        s.false_pairs,
+        s.true_pairs - s.true_positive_pairs,
+    ]
+
+
+async def main(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    graph = Graph.connect(settings)
+    try:
+        print(machine_note(settings))
+        await prepare_empty_graph(graph, wipe=args.wipe)
+
+        started = time.perf_counter()
+        dataset = generate(args.customers, seed=args.seed)
+        generated = time.perf_counter() - started
+        counts = dataset.counts()
+        print(
+            f"demo data (seed {args.seed}): {counts['items']:,} items "
+            f"({counts['records']:,} records, {counts['events']:,} events) of "
+            f"{counts['customers']:,} real customers ({args.customers:,} synthetic + "
+            f"the seeds' stories), generated in {generated:.1f} s"
+        )
+
+        meter = CpuMeter({"neo4j": neo4j_process(settings.neo4j_uri), "bench": psutil.Process()})
+        meter.start()
+        started = time.perf_counter()
+        report = await Ingestor(graph).ingest(dataset.items)
+        seconds = time.perf_counter() - started
+        cpu = meter.stop()
+        print(
+            f"ingest: {len(dataset.items):,} items in {seconds:.1f} s = "
+            f"{len(dataset.items) / seconds:,.0f} items/s (batches of {settings.batch_size:,}, "
+            f"one writer); {len(report.errors)} errors, {report.merged:,} merges, "
+            f"{report.split:,} splits, {len(report.shared):,} identifiers became shared"
+        )
+        print(
+            f"CPU during ingest (100% = one core): Neo4j {cpu['neo4j']:.0f}%, this process "
+            f"{cpu['bench']:.0f}%, the rest of the machine {cpu['others']:.0f}% "
+            f"({psutil.cpu_count()} cores)"
+        )
+        for failed in report.errors[:5]:
+            print(f"  error at item {failed.index}: {failed.error}")
+
+        rows = await graph.query("item-partition")
+        resolved = {r["key"]: r["person"] for r in rows if r["person"] is not None}
+        omnid = pairwise_scores(resolved, dataset.truth)
+        email = pairwise_scores(email_only_partition(dataset.items), dataset.truth)
+        reference = reference_partition(
+            dataset.items,
+            policy=ResolutionPolicy.from_settings(settings),
+            rules=IdentifierRules.from_settings(settings),
+        )
+        rules = pairwise_scores(reference, dataset.truth)
+
+        print()
+        print(
+            table(
+                ["matcher", "precision", "recall", "F1", "persons", "false pairs", "missed pairs"],
+                [
+                    _row("omnid (Neo4j, default settings)", omnid),
+                    _row("exact email only (Python)", email),
+                    _row("omnid rules in memory (Python)", rules),
+                ],
+            )
+        )
+        print()
+        print(
+            f"items {omnid.items:,} · persons {omnid.predicted_clusters:,} · real customers "
+            f"{omnid.true_clusters:,} · true pairs {omnid.true_pairs:,} · ingest "
+            f"{len(dataset.items) / seconds:,.0f} items/s"
+        )
+        if omnid.unplaced:
+            print(f"WARNING: {omnid.unplaced:,} items have no person in the graph")
+        differ = partition_diff(resolved, reference)
+        if differ:
+            print(
+                f"WARNING: the graph differs from the rules computed in memory on {differ:,} "
+                "items: a write-time resolution bug"
+            )
+        else:
+            print("check: the graph's persons equal the rules computed in memory")
+
+        merges = false_merges(resolved, dataset.truth)
+        print(f"false merges: {len(merges)} persons hold items of more than one real customer")
+        for _, members in merges[: args.show]:
+            parts = ", ".join(f"{c} ({n} items)" for c, n in sorted(members.items()))
+            print(f"  {parts}")
+        return 0
+    finally:
+        await graph.close()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=2000, help="synthetic customers")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--wipe", action="store_true", help="delete what the database holds")
+    parser.add_argument("--show", type=int, default=10, help="false merges to list")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))

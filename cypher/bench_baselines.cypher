@@ -1,0 +1,62 @@
+// Baselines for the benchmarks in bench/ (bench/ingest.py, bench/api.py): the same
+// writes as omnid's ingest path, as plain UNWIND MERGE with no identity resolution, and
+// small counts the benchmarks print. Not used by the service.
+
+// name: baseline-node-count$
+// How many nodes the database holds: a benchmark refuses to wipe a non-empty one.
+MATCH (n)
+RETURN count(n) AS nodes;
+
+// name: baseline-summary^
+// What a load left in the graph, by label (count store lookups, cheap on any size).
+CALL () { MATCH (n:Identifier) RETURN count(n) AS identifiers }
+CALL () { MATCH (n:Record) RETURN count(n) AS records }
+CALL () { MATCH (n:Event) RETURN count(n) AS events }
+CALL () { MATCH (n:Person) RETURN count(n) AS persons }
+CALL () { MATCH (n:PersonAlias) RETURN count(n) AS aliases }
+CALL () { MATCH ()-[r:HAS]->() RETURN count(r) AS has }
+RETURN identifiers, records, events, persons, aliases, has;
+
+// name: baseline-merge-identifiers!(rows, now)
+// Baseline (a), and the first step of (b): the identifier nodes alone, with their type
+// label, one MERGE per distinct key of the batch (rows sorted by key).
+UNWIND $rows AS row
+MERGE (i:Identifier {key: row.key})
+  ON CREATE SET
+    i:$(row.label),
+    i.type = row.type,
+    i.value = row.value,
+    i.firstSeen = $now
+SET i.lastSeen = $now;
+
+// name: baseline-merge-records!(rows, now)
+// Baseline (b): records and their HAS relationships, without resolution or unlinking.
+UNWIND $rows AS row
+MERGE (r:Item {key: row.key})
+  ON CREATE SET r:Record, r.source = row.source, r.sourceId = row.id, r.firstSeen = $now
+SET r.attributes = row.attributes, r.country = row.country, r.updatedAt = $now
+WITH r, row
+UNWIND row.keys AS k
+MATCH (i:Identifier {key: k})
+MERGE (r)-[h:HAS]->(i)
+  ON CREATE SET h.at = $now, h.source = row.source;
+
+// name: baseline-merge-events!(rows, now)
+// Baseline (b): events and their HAS relationships, without resolution.
+UNWIND $rows AS row
+MERGE (e:Item {key: row.key})
+  ON CREATE SET
+    e:Event,
+    e.source = row.source,
+    e.sourceId = row.id,
+    e.channel = row.channel,
+    e.type = row.type,
+    e.at = row.at,
+    e.attributes = row.attributes,
+    e.country = row.country,
+    e.receivedAt = $now
+WITH e, row
+UNWIND row.keys AS k
+MATCH (i:Identifier {key: k})
+MERGE (e)-[h:HAS]->(i)
+  ON CREATE SET h.at = row.at, h.source = row.source;
