@@ -181,10 +181,11 @@ async def resolve_batch_tx(
     removed: dict[str, list[dict[str, Any]]] = {}
     added: dict[str, set[str]] = {}
     if record_rows:
+        by_key = {r.key: r for r in records}
         for row in await tx.run("upsert-records", rows=record_rows, now=now):
             old_person[row["key"]] = row["person"]
             old_keys = {o["key"] for o in row["old"]}
-            new_keys = {i.key for i in _by_key(records)[row["key"]].identifiers}
+            new_keys = {i.key for i in by_key[row["key"]].identifiers}
             removed[row["key"]] = [o for o in row["old"] if o["key"] not in new_keys]
             added[row["key"]] = new_keys - old_keys
 
@@ -429,7 +430,3 @@ async def resolve_batch_tx(
         if r.key not in outcome.persons:
             outcome.persons[r.key] = assigned[uf.find(elem(r.key))]
     return outcome
-
-
-def _by_key(items: Sequence[Item]) -> dict[str, Item]:
-    return {i.key: i for i in items}

@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     )
     #: Extra blocked values, as ``TYPE:value`` (normalized or raw), added to the shipped list.
     blocklist: list[str] = Field(default_factory=list, validation_alias=_alias("OMNID_BLOCKLIST"))
-    batch_size: int = Field(2000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
+    #: Items per write transaction. 1,000: larger batches of new records were seen to hit
+    #: a server-side slowdown (bench/README.md, "A cliff in upsert-records").
+    batch_size: int = Field(1000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
     retry_seconds: float = Field(30.0, gt=0, validation_alias=_alias("OMNID_RETRY_SECONDS"))
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
