@@ -173,9 +173,6 @@ def parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(_FRACTION.sub(r"\1", value))
 
 
-_time = parse_time
-
-
 def _parse_required(value: str) -> datetime:
     parsed = parse_time(value)
     assert parsed is not None
@@ -201,7 +198,7 @@ def _person(row: dict[str, Any]) -> PersonView:
         id=row["id"],
         merged_from=tuple(row["mergedFrom"] or ()),
         split_from=row["splitFrom"],
-        created_at=_time(row["createdAt"]),
+        created_at=parse_time(row["createdAt"]),
     )
 
 
@@ -245,8 +242,8 @@ async def identifiers(graph: Graph, ids: Sequence[str]) -> list[list[IdentifierV
                 shared=bool(r["shared"]),
                 shared_reason=r["sharedReason"],
                 blocked=r["blocked"],
-                first_seen=_time(r["firstSeen"]),
-                last_seen=_time(r["lastSeen"]),
+                first_seen=parse_time(r["firstSeen"]),
+                last_seen=parse_time(r["lastSeen"]),
                 sources=tuple(sorted(r["sources"])),
             )
         )
@@ -263,8 +260,8 @@ async def records(graph: Graph, ids: Sequence[str]) -> list[list[RecordView]]:
                 source=r["source"],
                 source_id=r["sourceId"],
                 attributes=json.loads(r["attributes"] or "{}"),
-                first_seen=_time(r["firstSeen"]),
-                updated_at=_time(r["updatedAt"]),
+                first_seen=parse_time(r["firstSeen"]),
+                updated_at=parse_time(r["updatedAt"]),
                 identifiers=tuple(r["identifiers"]),
             )
         )
@@ -275,8 +272,7 @@ async def channels(graph: Graph, ids: Sequence[str]) -> list[list[ChannelSummary
     rows = await graph.query("channels-of-persons", ids=list(dict.fromkeys(ids)))
     out: dict[str, list[ChannelSummary]] = defaultdict(list)
     for r in rows:
-        first, last = _time(r["first"]), _time(r["last"])
-        assert first is not None and last is not None
+        first, last = _parse_required(r["first"]), _parse_required(r["last"])
         out[r["person"]].append(ChannelSummary(r["channel"], int(r["events"]), first, last))
     return [out.get(i, []) for i in ids]
 
@@ -286,7 +282,7 @@ async def activity(
 ) -> list[tuple[datetime | None, datetime | None]]:
     """(first seen, last seen) per person."""
     rows = await graph.query("activity-of-persons", ids=list(dict.fromkeys(ids)))
-    out = {r["person"]: (_time(r["first"]), _time(r["last"])) for r in rows}
+    out = {r["person"]: (parse_time(r["first"]), parse_time(r["last"])) for r in rows}
     return [out.get(i, (None, None)) for i in ids]
 
 
@@ -336,8 +332,7 @@ async def transitions(graph: Graph, person: str) -> list[Transition]:
     out: list[Transition] = []
     previous: tuple[str, datetime] | None = None
     for r in rows:
-        at = _time(r["at"])
-        assert at is not None
+        at = _parse_required(r["at"])
         if previous is not None and previous[0] != r["channel"]:
             out.append(Transition(previous[0], r["channel"], previous[1], at))
         previous = (r["channel"], at)
@@ -360,7 +355,7 @@ async def explain(graph: Graph, a: Identifier, b: Identifier) -> Explanation | N
                     source=node["source"],
                     source_id=node["sourceId"],
                     channel=node["channel"],
-                    at=_time(node["at"]),
+                    at=parse_time(node["at"]),
                 )
             )
     return Explanation(person=row["person"], steps=steps)
