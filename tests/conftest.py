@@ -4,8 +4,8 @@ Which Neo4j, in this order:
 1. ``NEO4J_URI`` is set: that server (with ``NEO4J_USER``/``NEO4J_PASSWORD``).
 2. A Docker engine answers: a ``neo4j:5.26-community`` container via testcontainers.
 3. Otherwise: the project's own local server (``service.neo4j_local``), in a test home
-   of its own (``.neo4j/test``, Bolt 7688, HTTP 7475, or ``OMNID_TEST_BOLT_PORT`` and
-   ``OMNID_TEST_HTTP_PORT``) so the demo database of
+   of its own (``.neo4j/test``, Bolt 7688, HTTP 7475, or ``OMNID_TEST_HOME``,
+   ``OMNID_TEST_BOLT_PORT`` and ``OMNID_TEST_HTTP_PORT``) so the demo database of
    ``scripts/run`` is never wiped. Started once per session, stopped at the end if the
    session started it.
 """
@@ -25,8 +25,8 @@ from service.schema import apply_schema
 from service.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_HOME = ROOT / ".neo4j" / "test"
-# Overridable, so a second checkout can run its suite beside this one.
+# Overridable, so a second checkout (or a second suite in this one) can run beside it.
+TEST_HOME = Path(os.environ.get("OMNID_TEST_HOME", ROOT / ".neo4j" / "test"))
 TEST_BOLT_PORT = os.environ.get("OMNID_TEST_BOLT_PORT", "7688")
 TEST_HTTP_PORT = os.environ.get("OMNID_TEST_HTTP_PORT", "7475")
 TEST_PASSWORD = "omnid-test-password"
