@@ -28,6 +28,75 @@ WHERE p IS NOT NULL
 RETURN id AS requested, p.id AS id, p.mergedFrom AS mergedFrom, p.splitFrom AS splitFrom,
        toString(p.createdAt) AS createdAt;
 
+// name: person-pages(requests, limit)
+// A counter screen's lookup as one statement: per request {index, key, id, identifiers,
+// journey}, the person of an identifier (key, as persons-by-identifier) or of an id
+// (id, following merge aliases, as persons-by-ids), with, when asked, their identifiers
+// (as identifiers-of-persons) and one page of their journey (journey: the map journeys
+// takes, or null). The driver costs milliseconds of CPU per statement whatever it
+// returns, so this is one statement where the three would be three. persons lists up
+// to $limit persons: more than one is ambiguous, and then nothing else is read. No row
+// for a request nothing answers.
+UNWIND $requests AS req
+CALL (req) {
+  MATCH (i:Identifier {key: req.key})
+  CALL (i) {
+    MATCH (i)-[:OF]->(p:Person)
+    RETURN p
+    UNION
+    MATCH (i)<-[:HAS]-(:Item)-[:OF]->(p:Person)
+    WHERE NOT i.linking
+    RETURN p
+  }
+  RETURN p
+  UNION
+  OPTIONAL MATCH (p:Person {id: req.id})
+  OPTIONAL MATCH (:PersonAlias {id: req.id})-[:MERGED_INTO]->(q:Person)
+  WITH coalesce(p, q) AS p
+  WHERE p IS NOT NULL
+  RETURN p
+}
+WITH req, p ORDER BY p.createdAt, p.id
+WITH req, collect(p)[..$limit] AS found
+WITH req, found, CASE size(found) WHEN 1 THEN found[0] END AS p
+CALL (p, req) {
+  MATCH (p)<-[:OF]-(e:Event)
+  WHERE req.journey IS NOT NULL
+    AND (req.journey.channels IS NULL OR e.channel IN req.journey.channels)
+    AND (req.journey.types IS NULL OR e.type IN req.journey.types)
+    AND (req.journey.since IS NULL OR e.at >= req.journey.since)
+    AND (req.journey.until IS NULL OR e.at < req.journey.until)
+    AND (req.journey.afterAt IS NULL OR e.at < req.journey.afterAt
+         OR (e.at = req.journey.afterAt AND e.key < req.journey.afterKey))
+  WITH e ORDER BY e.at DESC, e.key DESC
+  RETURN collect(e) AS journey
+}
+RETURN req.index AS index,
+       [q IN found | {id: q.id, mergedFrom: q.mergedFrom, splitFrom: q.splitFrom,
+                      createdAt: toString(q.createdAt)}] AS persons,
+       COLLECT {
+         CALL (p) {
+           MATCH (p)<-[:OF]-(i:Identifier)
+           RETURN i
+           UNION
+           MATCH (p)<-[:OF]-(:Item)-[:HAS]->(i:Identifier)
+           WHERE NOT i.linking
+           RETURN i
+         }
+         WITH i WHERE req.identifiers
+         ORDER BY i.type, i.value
+         RETURN {key: i.key, type: i.type, value: i.value, display: i.display,
+                 linking: i.linking, shared: i.shared, sharedReason: i.sharedReason,
+                 blocked: i.blocked, firstSeen: toString(i.firstSeen),
+                 lastSeen: toString(i.lastSeen),
+                 sources: COLLECT { MATCH (i)<-[:HAS]-(it:Item)-[:OF]->(p) RETURN DISTINCT it.source }}
+       } AS identifiers,
+       [e IN journey[..coalesce(req.journey.limit, 0)] | {
+         key: e.key, source: e.source, sourceId: e.sourceId, channel: e.channel, type: e.type,
+         at: toString(e.at), attributes: e.attributes,
+         identifiers: [(e)-[:HAS]->(x:Identifier) | {type: x.type, value: x.value}]
+       }] AS events;
+
 // name: identifiers-of-persons(ids)
 // Every identifier of each person: its linking identifiers, and the non-linking ones
 // (addresses, shared and blocked values) carried by its records and events.

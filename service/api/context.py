@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from service import readmodels
 from service.api.auth import Access, authenticate
+from service.errors import AmbiguousIdentifier
 from service.graph import Graph
 from service.ingest import Ingestor
 from service.live import Broker
@@ -42,12 +43,20 @@ class Loaders:
         ) -> list[readmodels.JourneyPage]:
             return await readmodels.journeys(graph, requests)
 
+        async def pages(
+            requests: list[readmodels.PageRequest],
+        ) -> list[readmodels.PersonPage | AmbiguousIdentifier | None]:
+            return await readmodels.person_pages(graph, requests)
+
         self.persons = DataLoader(load_fn=persons)
         self.identifiers = DataLoader(load_fn=identifiers)
         self.records = DataLoader(load_fn=records)
         self.channels = DataLoader(load_fn=channels)
         self.activity = DataLoader(load_fn=activity)
         self.journeys = DataLoader(load_fn=journeys)
+        #: A person with their identifiers and first journey page in one statement:
+        #: ``Query.person`` loads it, then primes ``identifiers`` and ``journeys``.
+        self.pages = DataLoader(load_fn=pages)
 
 
 @dataclass

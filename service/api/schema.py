@@ -7,6 +7,7 @@ settings, so the exported file is the same either way.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -36,7 +37,7 @@ from service.api.types.ingest import (
     event_to_contract,
     record_to_contract,
 )
-from service.api.types.person import Event, Explanation, Person
+from service.api.types.person import Event, Explanation, Person, prefetch_plan
 from service.errors import InvalidInput, LimitExceeded, NotFound
 from service.settings import Settings, load_settings
 
@@ -61,13 +62,29 @@ class Query:
         info.context.require("read")
         if (identifier is None) == (id is None):
             raise InvalidInput("give exactly one of `identifier` or `id`", field="person")
+        loaders = info.context.loaders
+        # Look ahead: the person, their identifiers and the journey page selected come
+        # in one statement, primed into the loaders the fields read from.
+        identifiers, journey = prefetch_plan(
+            info.selected_fields[0].selections, info.context.settings.max_page_size
+        )
         if id is not None:
-            view = await info.context.loaders.persons.load(str(id))
+            request = readmodels.PageRequest(id=str(id), identifiers=identifiers, journey=journey)
         else:
             assert identifier is not None
             value = to_identifier(identifier, info.context.ingestor.rules)
-            view = await readmodels.find_person(info.context.graph, value)
-        return Person.of(view) if view else None
+            request = readmodels.PageRequest(
+                key=value.key, identifiers=identifiers, journey=journey
+            )
+        page = await loaders.pages.load(request)
+        if page is None:
+            return None
+        person = page.person.id
+        if page.identifiers is not None:
+            loaders.identifiers.prime(person, page.identifiers)
+        if page.journey is not None and journey is not None:
+            loaders.journeys.prime(dataclasses.replace(journey, person=person), page.journey)
+        return Person.of(page.person)
 
     @strawberry.field(description="Every person an identifier is attached to.")
     async def persons(self, info: Info, identifier: IdentifierInput) -> list[Person]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.nodes import SelectedField, Selection
 
 from service import readmodels
 from service.api.context import Context
 from service.api.types.common import Channel, IdentifierType
-from service.errors import LimitExceeded
+from service.errors import InvalidInput, LimitExceeded
 
 __all__ = [
     "ChannelSummary",
@@ -26,6 +28,7 @@ __all__ = [
     "Record",
     "SeenWith",
     "Transition",
+    "prefetch_plan",
 ]
 
 Info = strawberry.Info[Context, None]
@@ -200,6 +203,7 @@ class Person:
             since=since,
             until=until,
         )
+        # Query.person may have primed this page (same request) in its own statement.
         page = await info.context.loaders.journeys.load(request)
         return EventConnection(
             edges=[EventEdge(cursor=e.cursor, node=Event.of(e)) for e in page.events],
@@ -235,6 +239,72 @@ class Person:
     @strawberry.field
     async def last_seen(self, info: Info) -> datetime | None:
         return (await info.context.loaders.activity.load(str(self.id)))[1]
+
+
+def prefetch_plan(
+    selections: Sequence[Selection], max_page_size: int
+) -> tuple[bool, readmodels.JourneyRequest | None]:
+    """What ``Query.person`` can fetch with the person, from the fields selected on it.
+
+    Returns whether ``identifiers`` is selected, and the ``journey`` page selected (its
+    ``person`` left empty), built exactly as ``Person.journey`` builds it so that the
+    primed DataLoader entry is the one the field asks for. An argument this cannot read
+    the way strawberry will (a DateTime literal, a bad cursor or page size) gives None:
+    then the field loads its page itself, and reports its own error if any. Only the
+    first ``journey`` selection is planned; other aliases go through the loader.
+    """
+    identifiers = False
+    journey: readmodels.JourneyRequest | None = None
+    planned = False
+    pending = list(selections)
+    while pending:
+        selection = pending.pop(0)
+        if not isinstance(selection, SelectedField):  # a fragment on Person
+            pending[:0] = selection.selections
+            continue
+        if selection.name == "identifiers":
+            identifiers = True
+        elif selection.name == "journey" and not planned:
+            planned = True
+            journey = _planned_journey(selection.arguments, max_page_size)
+    return identifiers, journey
+
+
+def _planned_journey(
+    arguments: dict[str, Any], max_page_size: int
+) -> readmodels.JourneyRequest | None:
+    # Literals arrive as the document spells them (strings), variables already coerced.
+    try:
+        first = int(arguments.get("first", 20))
+        after = arguments.get("after")
+        since, until = arguments.get("since"), arguments.get("until")
+        if not 1 <= first <= max_page_size:
+            return None
+        if not (isinstance(after, str | None) and isinstance(since, datetime | None)):
+            return None
+        if not isinstance(until, datetime | None):
+            return None
+        if after is not None:
+            readmodels.decode_cursor(after)
+        return readmodels.JourneyRequest(
+            person="",
+            first=first,
+            after=after,
+            channels=_strings(arguments.get("channels")),
+            types=_strings(arguments.get("types")),
+            since=since,
+            until=until,
+        )
+    except (TypeError, ValueError, InvalidInput):
+        return None
+
+
+def _strings(value: object) -> tuple[str, ...] | None:
+    """A list argument as the resolver sees it: enum values by value, one value as a list."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    return tuple(str(getattr(v, "value", v)) for v in items)
 
 
 @strawberry.type(
