@@ -1,9 +1,10 @@
 // Writing records, events and the identifiers they carry. Run by service/resolution.py
 // inside one transaction per batch; every statement takes a list of rows (UNWIND).
 
-// name: merge-identifiers(rows, now)
+// name: merge-identifiers^(rows, now)
 // Upsert identifier nodes (rows sorted by key, so concurrent writers lock in one order)
-// and return each one's linking status and current person.
+// and return each one's linking status and current person ('' when none), as one row
+// of parallel lists: the Python driver pays per row, far less per list element.
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -22,38 +23,50 @@ SET i.lastSeen = $now,
     END
 WITH i
 OPTIONAL MATCH (i)-[:OF]->(p:Person)
-RETURN i.key AS key, i.linking AS linking, i.shared AS shared, p.id AS person;
+RETURN collect(i.key) AS keys, collect(i.linking) AS linking, collect(i.shared) AS shared,
+       collect(coalesce(p.id, '')) AS persons;
 
-// name: upsert-records(rows, now)
-// A record replaces what its source knew before: attributes are overwritten, identifiers
-// it no longer carries are unlinked. Returns the identifiers it carried before.
+// name: lock-records^(rows, now)
+// A record replaces what its source knew before. Upsert the record nodes (sorted by key)
+// with their attributes, which write-locks each one until commit, then read what they
+// carried before: their person ('' when new) and their identifiers as [key, linking,
+// blocked]. `blocked` too: a blocked value a record drops must not be re-evaluated as if
+// it could link. Python then computes what each record gains and loses
+// (relink-records). Reading and writing in separate statements keeps both plans
+// simple: one statement that read, deleted and merged HAS relationships needed Eager
+// operators and slowed down sharply on batches of more than about 1,000 records.
 UNWIND $rows AS row
 MERGE (r:Item {key: row.key})
   ON CREATE SET r:Record, r.source = row.source, r.sourceId = row.id, r.firstSeen = $now
 SET r.attributes = row.attributes, r.country = row.country, r.updatedAt = $now
-WITH r, row
+WITH r
 OPTIONAL MATCH (r)-[:OF]->(p:Person)
-// `blocked` too: a blocked value a record drops must not be re-evaluated as if it could
-// link (it once came back linking, because its blocked reason was only known for the
-// identifiers the batch itself carried).
-WITH r, row, p,
-     [(r)-[:HAS]->(x:Identifier) | {key: x.key, linking: x.linking, blocked: x.blocked}] AS old
+WITH r, p, COLLECT {
+  MATCH (r)-[:HAS]->(x:Identifier) RETURN [x.key, x.linking, x.blocked]
+} AS old
+RETURN collect(r.key) AS keys, collect(coalesce(p.id, '')) AS persons, collect(old) AS old;
+
+// name: relink-records!(rows, now)
+// Apply what lock-records found: rows {key, source, remove: [identifier keys],
+// add: [identifier keys]}. The records are locked by lock-records, so the relationships
+// to add cannot have appeared meanwhile.
+UNWIND $rows AS row
+MATCH (r:Item {key: row.key})
 CALL (r, row) {
-  MATCH (r)-[h:HAS]->(x:Identifier)
-  WHERE NOT x.key IN row.keys
+  UNWIND row.remove AS k
+  MATCH (r)-[h:HAS]->(:Identifier {key: k})
   DELETE h
 }
 CALL (r, row) {
-  UNWIND row.keys AS k
+  UNWIND row.add AS k
   MATCH (i:Identifier {key: k})
-  MERGE (r)-[h:HAS]->(i)
-    ON CREATE SET h.at = $now, h.source = row.source
-}
-RETURN r.key AS key, p.id AS person, old;
+  CREATE (r)-[:HAS {at: $now, source: row.source}]->(i)
+};
 
-// name: create-events(rows, now, ingest)
-// Events are immutable: an event already stored is left as it is. Returns the keys of
-// the events this call created (marked with this batch's ingest id).
+// name: create-events^(rows, now, ingest)
+// Events are immutable: an event already stored is left as it is. `at` arrives as an
+// ISO 8601 string (cheaper to send than a driver DateTime). Returns the keys of the
+// events this call created (marked with this batch's ingest id), as one list.
 UNWIND $rows AS row
 MERGE (e:Item {key: row.key})
   ON CREATE SET
@@ -62,33 +75,34 @@ MERGE (e:Item {key: row.key})
     e.sourceId = row.id,
     e.channel = row.channel,
     e.type = row.type,
-    e.at = row.at,
+    e.at = datetime(row.at),
     e.attributes = row.attributes,
     e.country = row.country,
     e.receivedAt = $now,
     e.ingest = $ingest
 WITH e, row
 WHERE e.ingest = $ingest
+// New in this statement, so none of its relationships exist yet: CREATE, not MERGE.
 CALL (e, row) {
   UNWIND row.keys AS k
   MATCH (i:Identifier {key: k})
-  MERGE (e)-[h:HAS]->(i)
-    ON CREATE SET h.at = row.at, h.source = row.source
+  CREATE (e)-[:HAS {at: e.at, source: row.source}]->(i)
 }
-RETURN e.key AS key;
+RETURN collect(e.key) AS keys;
 
-// name: delete-orphan-identifiers(keys)
+// name: delete-orphan-identifiers$(keys)
 // An identifier no record or event carries any more is evidence of nothing: remove it,
-// exactly as if it had never been sent.
+// exactly as if it had never been sent. Returns the keys deleted.
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})
 WHERE NOT EXISTS { (i)<-[:HAS]-(:Item) }
 DETACH DELETE i
-RETURN k AS key;
+RETURN collect(k) AS keys;
 
-// name: cooccurrence(keys)
+// name: cooccurrence$(keys)
 // For each identifier, how many distinct identifiers of each type appear on the same
 // records and events (blocked values excluded). The shared-identifier rules read this.
+// One list of rows.
 UNWIND $keys AS k
 MATCH (x:Identifier {key: k})
 CALL (x) {
@@ -97,8 +111,8 @@ CALL (x) {
   WITH y.type AS type, count(DISTINCT y) AS n
   RETURN collect({type: type, n: n}) AS counts
 }
-RETURN x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared,
-       x.sharedReason AS reason, x.blocked AS blocked, counts;
+RETURN collect({key: x.key, type: x.type, linking: x.linking, shared: x.shared,
+                reason: x.sharedReason, blocked: x.blocked, counts: counts}) AS rows;
 
 // name: set-identifier-status!(rows, now)
 // Mark identifiers shared (no longer linking) or linking again, with the reason.
@@ -109,15 +123,15 @@ SET x.shared = row.shared,
     x.linking = row.linking,
     x.statusChangedAt = $now;
 
-// name: item-persons(keys)
-// The person each item belongs to.
+// name: item-persons^(keys)
+// The person each item belongs to, as parallel lists.
 UNWIND $keys AS k
 MATCH (n:Item {key: k})-[:OF]->(p:Person)
-RETURN k AS key, p.id AS person;
+RETURN collect(k) AS keys, collect(p.id) AS persons;
 
 // name: record-for-update^(key)
 // A record as stored, to re-send it without one identifier (corrections).
-MATCH (r:Record {key: $key})
+MATCH (r:Item:Record {key: $key})
 RETURN r.attributes AS attributes, r.country AS country,
        [(r)-[:HAS]->(i:Identifier) |
           {type: i.type, value: i.value, display: i.display[0], blocked: i.blocked}] AS identifiers;

@@ -1,13 +1,15 @@
 // Maintaining persons: connected components of records, events and linking identifiers.
 // Run by service/resolution.py in the same transaction as the writes in ingest.cypher.
 
-// name: lock-persons(ids)
+// name: lock-persons^(ids)
 // Take the write lock on each person (ids sorted, so writers lock in one order) and
-// return its size (records, events and linking identifiers) and age.
+// return its size (records, events and linking identifiers) and age, as parallel lists;
+// the age as a string, which the Python driver reads far faster than a DateTime.
 UNWIND $ids AS id
 MATCH (p:Person {id: id})
 SET p.version = p.version + 1
-RETURN p.id AS id, COUNT { (p)<-[:OF]-() } AS size, p.createdAt AS createdAt;
+WITH p, COUNT { (p)<-[:OF]-() } AS size
+RETURN collect(p.id) AS ids, collect(size) AS sizes, collect(toString(p.createdAt)) AS createdAt;
 
 // name: person-members(ids)
 // Every member of the persons that may split, with the linking identifiers each

@@ -162,32 +162,55 @@ async def resolve_batch_tx(
         }
         for key, ident in sorted(identifiers.items())
     ]
+    merged = await tx.run("merge-identifiers", rows=rows, now=now)
     status: dict[str, dict[str, Any]] = {
-        row["key"]: row for row in await tx.run("merge-identifiers", rows=rows, now=now)
+        key: {"linking": linking, "shared": shared, "person": person or None}
+        for key, linking, shared, person in zip(
+            merged["keys"], merged["linking"], merged["shared"], merged["persons"], strict=True
+        )
     }
 
-    record_rows = [
-        {
-            "key": r.key,
-            "source": r.source,
-            "id": r.id,
-            "keys": [i.key for i in r.identifiers],
-            "attributes": r.attributes_json,
-            "country": r.country,
-        }
-        for r in records
-    ]
     old_person: dict[str, str | None] = {}
     removed: dict[str, list[dict[str, Any]]] = {}
     added: dict[str, set[str]] = {}
-    if record_rows:
+    if records:
+        record_rows = [
+            {
+                "key": r.key,
+                "source": r.source,
+                "id": r.id,
+                "attributes": r.attributes_json,
+                "country": r.country,
+            }
+            for r in records
+        ]
+        locked_records = await tx.run("lock-records", rows=record_rows, now=now)
         by_key = {r.key: r for r in records}
-        for row in await tx.run("upsert-records", rows=record_rows, now=now):
-            old_person[row["key"]] = row["person"]
-            old_keys = {o["key"] for o in row["old"]}
-            new_keys = {i.key for i in by_key[row["key"]].identifiers}
-            removed[row["key"]] = [o for o in row["old"] if o["key"] not in new_keys]
-            added[row["key"]] = new_keys - old_keys
+        relink: list[dict[str, Any]] = []
+        for key, person, old in zip(
+            locked_records["keys"], locked_records["persons"], locked_records["old"], strict=True
+        ):
+            record = by_key[key]
+            old_person[key] = person or None
+            old_keys = {o[0] for o in old}
+            new_keys = {i.key for i in record.identifiers}
+            removed[key] = [
+                {"key": k, "linking": linking, "blocked": blocked}
+                for k, linking, blocked in old
+                if k not in new_keys
+            ]
+            added[key] = new_keys - old_keys
+            if removed[key] or added[key]:
+                relink.append(
+                    {
+                        "key": key,
+                        "source": record.source,
+                        "remove": sorted(o["key"] for o in removed[key]),
+                        "add": sorted(added[key]),
+                    }
+                )
+        if relink:
+            await tx.run("relink-records", rows=relink, now=now)
 
     new_events: set[str] = set()
     if events:
@@ -198,7 +221,7 @@ async def resolve_batch_tx(
                 "id": e.id,
                 "channel": e.channel,
                 "type": e.type,
-                "at": e.at,
+                "at": e.at.isoformat() if e.at else None,
                 "keys": [i.key for i in e.identifiers],
                 "attributes": e.attributes_json,
                 "country": e.country,
@@ -206,7 +229,7 @@ async def resolve_batch_tx(
             for e in events
         ]
         created = await tx.run("create-events", rows=event_rows, now=now, ingest=ingest_id)
-        new_events = {row["key"] for row in created}
+        new_events = set(created["keys"])
     outcome.unchanged = {e.key for e in events} - new_events
 
     changed: list[Item] = [
@@ -222,8 +245,7 @@ async def resolve_batch_tx(
     orphan_candidates |= set(identifiers) - carried
     deleted: set[str] = set()
     if orphan_candidates:
-        gone = await tx.run("delete-orphan-identifiers", keys=sorted(orphan_candidates))
-        deleted = {row["key"] for row in gone}
+        deleted = set(await tx.run("delete-orphan-identifiers", keys=sorted(orphan_candidates)))
 
     # 2. Shared-identifier rules, on the identifiers whose co-occurrences changed.
     linking: dict[str, bool] = {k: bool(v["linking"]) for k, v in status.items()}
@@ -299,7 +321,11 @@ async def resolve_batch_tx(
             person_of[row["item"]] = row["person"]
 
     involved = {p for p in person_of.values() if p} | splitting
-    locked = {row["id"]: row for row in await tx.run("lock-persons", ids=sorted(involved))}
+    lock = await tx.run("lock-persons", ids=sorted(involved))
+    locked = {
+        pid: {"size": size, "createdAt": created_at}
+        for pid, size, created_at in zip(lock["ids"], lock["sizes"], lock["createdAt"], strict=True)
+    }
     if set(locked) != involved:
         # A person vanished between reading an OF edge and locking it: retry the batch.
         raise ResolutionConflict("a person changed while this batch was resolving")
@@ -424,8 +450,8 @@ async def resolve_batch_tx(
     for item in changed:
         outcome.persons[item.key] = assigned[uf.find(elem(item.key))]
     if outcome.unchanged:
-        for row in await tx.run("item-persons", keys=sorted(outcome.unchanged)):
-            outcome.persons[row["key"]] = row["person"]
+        found = await tx.run("item-persons", keys=sorted(outcome.unchanged))
+        outcome.persons.update(zip(found["keys"], found["persons"], strict=True))
     for r in records:
         if r.key not in outcome.persons:
             outcome.persons[r.key] = assigned[uf.find(elem(r.key))]
