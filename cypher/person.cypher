@@ -28,15 +28,16 @@ WHERE p IS NOT NULL
 RETURN id AS requested, p.id AS id, p.mergedFrom AS mergedFrom, p.splitFrom AS splitFrom,
        toString(p.createdAt) AS createdAt;
 
-// name: person-pages(requests, limit)
+// name: person-pages$(requests, limit)
 // A counter screen's lookup as one statement: per request {index, key, id, identifiers,
 // journey}, the person of an identifier (key, as persons-by-identifier) or of an id
 // (id, following merge aliases, as persons-by-ids), with, when asked, their identifiers
 // (as identifiers-of-persons) and one page of their journey (journey: the map journeys
 // takes, or null). The driver costs milliseconds of CPU per statement whatever it
 // returns, so this is one statement where the three would be three. persons lists up
-// to $limit persons: more than one is ambiguous, and then nothing else is read. No row
-// for a request nothing answers.
+// to $limit persons: more than one is ambiguous, and then nothing else is read. Answers
+// one value, the list of pages (none for a request nothing answers): a single value
+// reaches Python as it was decoded, where rows would each be copied by record.data().
 UNWIND $requests AS req
 CALL (req) {
   MATCH (i:Identifier {key: req.key})
@@ -71,10 +72,11 @@ CALL (p, req) {
   WITH e ORDER BY e.at DESC, e.key DESC
   RETURN collect(e) AS journey
 }
-RETURN req.index AS index,
-       [q IN found | {id: q.id, mergedFrom: q.mergedFrom, splitFrom: q.splitFrom,
-                      createdAt: toString(q.createdAt)}] AS persons,
-       COLLECT {
+RETURN collect({
+       index: req.index,
+       persons: [q IN found | {id: q.id, mergedFrom: q.mergedFrom, splitFrom: q.splitFrom,
+                      createdAt: toString(q.createdAt)}],
+       identifiers: COLLECT {
          CALL (p) {
            MATCH (p)<-[:OF]-(i:Identifier)
            RETURN i
@@ -90,12 +92,13 @@ RETURN req.index AS index,
                  blocked: i.blocked, firstSeen: toString(i.firstSeen),
                  lastSeen: toString(i.lastSeen),
                  sources: COLLECT { MATCH (i)<-[:HAS]-(it:Item)-[:OF]->(p) RETURN DISTINCT it.source }}
-       } AS identifiers,
-       [e IN journey[..coalesce(req.journey.limit, 0)] | {
+       },
+       events: [e IN journey[..coalesce(req.journey.limit, 0)] | {
          key: e.key, source: e.source, sourceId: e.sourceId, channel: e.channel, type: e.type,
          at: toString(e.at), attributes: e.attributes,
          identifiers: [(e)-[:HAS]->(x:Identifier) | {type: x.type, value: x.value}]
-       }] AS events;
+       }]
+}) AS pages;
 
 // name: identifiers-of-persons(ids)
 // Every identifier of each person: its linking identifiers, and the non-linking ones

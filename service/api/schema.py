@@ -14,19 +14,12 @@ from typing import Any
 import strawberry
 from graphql.error import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from service import readmodels
 from service.api.context import Context
+from service.api.documents import DocumentCache, Documents
 from service.api.errors import ClientErrors, log_unexpected
 from service.api.types.common import Channel, IdentifierInput, to_identifier
 from service.api.types.ingest import (
@@ -203,24 +196,21 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # Validation rules are built once: the validation cache is keyed by them, and the
-    # limiters would otherwise mint new rule classes on every request (a cache miss and
-    # about 14 ms of validation each time).
+    # Validation rules are built once: the limiters would otherwise mint new rule
+    # classes on every request.
     rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    # Factories, not instances: strawberry builds fresh extensions for every request.
+    # Front ends send the same few operations over and over: parsing and validating
+    # them again each time cost more than the lookup itself. One cache for the schema;
+    # strawberry builds fresh extensions (from these factories) for every request.
+    documents = Documents(rules, max_tokens=settings.max_query_tokens)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        lambda: AddValidationRules(rules),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: DocumentCache(documents),
         ClientErrors,
-        # Front ends send the same few operations over and over: parsing and validating
-        # them again each time cost more than the lookup itself.
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
     ]
     return _Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 

@@ -88,7 +88,12 @@ class Event:
     type: str
     at: datetime = strawberry.field(description="When it happened (not when it arrived).")
     attributes: JSON
-    seen_with: list[SeenWith]
+    #: (type, value) pairs; SeenWith objects are built only when seenWith is selected.
+    identifiers: strawberry.Private[tuple[tuple[str, str], ...]]
+
+    @strawberry.field
+    def seen_with(self) -> list[SeenWith]:
+        return [SeenWith(type=IdentifierType(t), value=v) for t, v in self.identifiers]
 
     @classmethod
     def of(cls, view: readmodels.JourneyEvent) -> Event:
@@ -99,14 +104,21 @@ class Event:
             type=view.type,
             at=view.at,
             attributes=cast(JSON, view.attributes),
-            seen_with=[SeenWith(type=IdentifierType(t), value=v) for t, v in view.identifiers],
+            identifiers=view.identifiers,
         )
+
+
+def _edge_cursor(root: EventEdge) -> str:
+    return root.view.cursor
 
 
 @strawberry.type
 class EventEdge:
-    cursor: str
+    #: The cursor (JSON, then base64: microseconds per event) is encoded only when
+    #: selected; a counter screen reads the nodes alone.
+    cursor: str = strawberry.field(resolver=_edge_cursor)
     node: Event
+    view: strawberry.Private[readmodels.JourneyEvent]
 
 
 @strawberry.type
@@ -206,7 +218,7 @@ class Person:
         # Query.person may have primed this page (same request) in its own statement.
         page = await info.context.loaders.journeys.load(request)
         return EventConnection(
-            edges=[EventEdge(cursor=e.cursor, node=Event.of(e)) for e in page.events],
+            edges=[EventEdge(view=e, node=Event.of(e)) for e in page.events],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
 
