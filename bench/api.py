@@ -1,7 +1,8 @@
 """API latency: a counter lookup over HTTP GraphQL beside the same lookup as one Cypher query.
 
     python bench/api.py [--persons 50000] [--seconds 20] [--warmup 5] [--live 300]
-                        [--load-batch 5000] [--record-batch 1000] [--wipe | --reuse]
+                        [--load-batch 5000] [--record-batch 1000] [--workers 2]
+                        [--wipe | --reuse]
 
 1. Loads a dataset through omnid's own ingest path (``Ingestor.ingest_batch``):
    ``--persons`` persons (default 50,000), two identifiers each on average (EMAIL plus
@@ -12,8 +13,10 @@
    of omnid's ``upsert-records``, see bench/README.md), events in batches of
    ``--load-batch``. ``--reuse`` skips the load when a previous run left the same
    dataset in the database.
-2. Starts the service (``uvicorn --factory service.api.app:create_app`` in a
-   subprocess, settings from the environment plus an API key of this run).
+2. Starts the service (``uvicorn --factory service.api.app:create_app --workers N`` in
+   a subprocess, settings from the environment plus an API key of this run and
+   ``OMNID_WORKERS=N``, as ``omnid serve --workers N`` runs it). ``--workers``: 2 by
+   default (on 2 cores one worker saturates its core first; see bench/README.md).
 3. From a load client in its own process (asyncio + httpx, 1 then 16 concurrent
    clients, ``--seconds`` each after ``--warmup``), looks people up by a random
    identifier with their identifiers and their 50 latest events:
@@ -516,10 +519,30 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class ProcessTree:
+    """A process and its children as one for ``CpuMeter``: uvicorn's workers are
+    children of the process we start."""
+
+    def __init__(self, process: psutil.Process) -> None:
+        self.process = process
+        self.pid = process.pid
+
+    def cpu_times(self) -> Any:
+        total = self.process.cpu_times()
+        user, system = total.user, total.system
+        for child in self.process.children(recursive=True):
+            try:
+                times = child.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            user, system = user + times.user, system + times.system
+        return type("CpuTimes", (), {"user": user, "system": system})()
+
+
 class Service:
     """omnid's HTTP service under uvicorn, in a subprocess of its own."""
 
-    def __init__(self, settings: Settings, key: str) -> None:
+    def __init__(self, settings: Settings, key: str, workers: int) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="omnid-bench-api-", suffix=".log")  # noqa: SIM115
@@ -531,6 +554,7 @@ class Service:
             "NEO4J_DATABASE": settings.neo4j_database,
             "OMNID_API_KEYS": json.dumps({key: ["read", "write"]}),
             "OMNID_LOAD_DEMO": "false",
+            "OMNID_WORKERS": str(workers),
         }
         command = [
             sys.executable,
@@ -545,11 +569,13 @@ class Service:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(workers),
         ]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
-        self.psutil = psutil.Process(self.process.pid)
+        self.psutil = ProcessTree(psutil.Process(self.process.pid))
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -711,11 +737,15 @@ def main(args: argparse.Namespace) -> int:
     asyncio.run(_prepare_data(args, dataset))
 
     key = secrets.token_urlsafe(24)
-    service = Service(settings, key)
+    service = Service(settings, key, args.workers)
     client: Client | None = None
     try:
         service.wait_ready()
-        print(f"service ready at {service.url} (uvicorn, pid {service.process.pid})", flush=True)
+        print(
+            f"service ready at {service.url} (uvicorn, {args.workers} worker(s), "
+            f"pid {service.process.pid})",
+            flush=True,
+        )
         client = Client({"url": service.url, "key": key, "targets": targets})
         processes = {
             "service": service.psutil,
@@ -774,6 +804,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=1_000,
         help="records per load batch (above about 1,000 new records per transaction, "
         "omnid's upsert-records statement slows down by orders of magnitude: bench/README.md)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="uvicorn worker processes of the service"
     )
     parser.add_argument("--seed", type=int, default=7)
     group = parser.add_mutually_exclusive_group()

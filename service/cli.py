@@ -29,6 +29,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -168,6 +169,10 @@ def _identifier(type: str, value: str, country: str | None, settings: Settings) 
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on [OMNID_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on [OMNID_PORT].")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="uvicorn worker processes [OMNID_WORKERS]."),
+    ] = None,
     demo: Annotated[
         bool | None,
         typer.Option(
@@ -211,8 +216,24 @@ def serve(
     else:
         _out.print("API keys: the ones in OMNID_API_KEYS (Authorization: Bearer <key>)")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    workers = workers or settings.workers
     # No access log: GET /graphql?query=...&variables=... would write personal data to it.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+        return
+    # Several processes share the port: each imports the app and reads the same settings
+    # (environment, .env). One Python process saturates one core well before Neo4j does.
+    os.environ["OMNID_WORKERS"] = str(workers)  # the workers' live-event poll rate uses it
+    _out.print(f"Serving with {workers} worker processes")
+    uvicorn.run(
+        "service.api.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
 
 
 def _browser_url(settings: Settings) -> str:

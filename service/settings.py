@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # HTTP service.
     host: str = Field("127.0.0.1", validation_alias=_alias("OMNID_HOST"))
     port: int = Field(8000, ge=1, le=65535, validation_alias=_alias("OMNID_PORT"))
+    #: uvicorn worker processes for `omnid serve`. Subscribers of one worker get events
+    #: written through another one from its poller (see service/live.py), a little later.
+    workers: int = Field(1, ge=1, le=64, validation_alias=_alias("OMNID_WORKERS"))
     #: API key -> scopes (read, write, admin). JSON in the environment.
     api_keys: dict[str, list[str]] = Field(
         default_factory=lambda: {DEV_API_KEY: ["read", "write", "admin"]},
@@ -123,6 +126,10 @@ class Settings(BaseSettings):
     #: a server-side slowdown (bench/README.md, "A cliff in upsert-records").
     batch_size: int = Field(1000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
     retry_seconds: float = Field(30.0, gt=0, validation_alias=_alias("OMNID_RETRY_SECONDS"))
+    #: Batch transactions a bulk load keeps in flight at once (``Ingestor.ingest``, the
+    #: CLI import). Two overlap one batch's Python with the other's database work; two
+    #: batches that carry the same record never run at once.
+    ingest_writers: int = Field(2, ge=1, le=16, validation_alias=_alias("OMNID_INGEST_WRITERS"))
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
         return f"Settings(neo4j_uri={self.neo4j_uri!r}, neo4j_user={self.neo4j_user!r}, ...)"
