@@ -1,7 +1,7 @@
 """API latency: a counter lookup over HTTP GraphQL beside the same lookup as one Cypher query.
 
     python bench/api.py [--persons 50000] [--seconds 20] [--warmup 5] [--live 300]
-                        [--load-batch 5000] [--record-batch 1000] [--workers 2]
+                        [--load-batch 5000] [--record-batch 1000] [--workers 1]
                         [--wipe | --reuse]
 
 1. Loads a dataset through omnid's own ingest path (``Ingestor.ingest_batch``):
@@ -15,8 +15,9 @@
    dataset in the database.
 2. Starts the service (``uvicorn --factory service.api.app:create_app --workers N`` in
    a subprocess, settings from the environment plus an API key of this run and
-   ``OMNID_WORKERS=N``, as ``omnid serve --workers N`` runs it). ``--workers``: 2 by
-   default (on 2 cores one worker saturates its core first; see bench/README.md).
+   ``OMNID_WORKERS=N``, as ``omnid serve --workers N`` runs it). ``--workers``: 1 by
+   default, like ``omnid serve``: on 2 cores shared with Neo4j and the load client a
+   second worker bought no throughput and slowed live delivery (bench/README.md).
 3. From a load client in its own process (asyncio + httpx, 1 then 16 concurrent
    clients, ``--seconds`` each after ``--warmup``), looks people up by a random
    identifier with their identifiers and their 50 latest events:
@@ -806,7 +807,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "omnid's upsert-records statement slows down by orders of magnitude: bench/README.md)",
     )
     parser.add_argument(
-        "--workers", type=int, default=2, help="uvicorn worker processes of the service"
+        "--workers", type=int, default=1, help="uvicorn worker processes of the service"
     )
     parser.add_argument("--seed", type=int, default=7)
     group = parser.add_mutually_exclusive_group()
