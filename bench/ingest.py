@@ -303,7 +303,12 @@ def prepare(ingestor: Ingestor, raw: Sequence[dict[str, Any]], batch: int) -> Pr
                 record_rows.append(row)
             else:
                 event_rows.append(
-                    {**row, "channel": item.channel, "type": item.type, "at": item.at}
+                    {
+                        **row,
+                        "channel": item.channel,
+                        "type": item.type,
+                        "at": item.at.isoformat() if item.at else None,
+                    }
                 )
         for entry in parsed:
             if isinstance(entry, Item):
@@ -341,23 +346,43 @@ async def _plain_batch(tx: Tx, b: Batch) -> None:
         await tx.run("baseline-merge-events", rows=b.events, now=now)
 
 
-async def run_plain(graph: Graph, prepared: Prepared) -> float:
-    """(b) Identifiers, records, events and HAS relationships, no resolution."""
+async def run_plain(graph: Graph, prepared: Prepared, writers: int = 1) -> float:
+    """(b) Identifiers, records, events and HAS relationships, no resolution; with
+    ``writers`` batch transactions in flight at once (a batch waits for any in-flight
+    batch that carries one of its records, as omnid's pipeline does)."""
     started = time.perf_counter()
+    in_flight: list[tuple[set[str], asyncio.Task[Any]]] = []
     for b in prepared.batches:
-        await graph.write(_plain_batch, b)
+        keys = {r["key"] for r in b.records}
+        while in_flight and (
+            len(in_flight) >= writers or any(keys & other for other, _ in in_flight)
+        ):
+            await in_flight.pop(0)[1]
+        in_flight.append((keys, asyncio.create_task(graph.write(_plain_batch, b))))
+    for _, task in in_flight:
+        await task
     return time.perf_counter() - started
 
 
-async def run_omnid(graph: Graph, prepared: Prepared) -> tuple[float, IngestReport]:
-    """(c) omnid's real path, from raw items."""
+async def run_omnid(
+    graph: Graph, prepared: Prepared, writers: int = 1
+) -> tuple[float, IngestReport]:
+    """(c) omnid's real path, from raw items: ``Ingestor.ingest_batch`` one batch after
+    the other with one writer; the bulk pipeline ``Ingestor.ingest_batches`` (parse
+    ahead, ``writers`` transactions in flight) otherwise."""
     ingestor = Ingestor(graph)
     report = IngestReport()
     started = time.perf_counter()
     offset = 0
-    for b in prepared.batches:
-        report.extend(await ingestor.ingest_batch(b.raw), offset)
-        offset += len(b.raw)
+    if writers == 1:
+        for b in prepared.batches:
+            report.extend(await ingestor.ingest_batch(b.raw), offset)
+            offset += len(b.raw)
+    else:
+        raws = [b.raw for b in prepared.batches]
+        async for batch_report in ingestor.ingest_batches(raws, writers=writers):
+            report.extend(batch_report, offset)
+            offset += len(batch_report.results)
     return time.perf_counter() - started, report
 
 
@@ -411,6 +436,7 @@ async def _one_round(
     label: str,
     meter: CpuMeter,
     *,
+    writers: int = 2,
     statements: bool = False,
 ) -> Round:
     out = Round()
@@ -444,6 +470,18 @@ async def _one_round(
             undo()
     out.summary = dict(await graph.query("baseline-summary") or {})
     await clear(graph)
+    if writers > 1:
+        print(f"[{label}] (b{writers}) plain UNWIND MERGE, {writers} writers ...", flush=True)
+        meter.start()
+        out.seconds["b2"] = await run_plain(graph, prepared, writers)
+        out.cpu["b2"] = meter.stop()
+        await clear(graph)
+        print(f"[{label}] (c{writers}) omnid bulk pipeline, {writers} writers ...", flush=True)
+        meter.start()
+        out.seconds["c2"], out.report2 = await run_omnid(graph, prepared, writers)
+        out.cpu["c2"] = meter.stop()
+        out.summary2 = dict(await graph.query("baseline-summary") or {})
+        await clear(graph)
     return out
 
 
@@ -452,7 +490,9 @@ class Round:
     seconds: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
     report: IngestReport = field(default_factory=IngestReport)
+    report2: IngestReport = field(default_factory=IngestReport)
     summary: dict[str, Any] = field(default_factory=dict)
+    summary2: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, StatementTime] = field(default_factory=dict)
     plain_timings: dict[str, StatementTime] = field(default_factory=dict)
 
@@ -479,8 +519,10 @@ async def main(args: argparse.Namespace) -> int:
         warm = prepare(ingestor, generate(warm_items, args.seed + 1), args.batch)
         print(f"warm-up: {warm.items:,} items through (a), (b) and (c), then wiped", flush=True)
         meter = CpuMeter({"neo4j": neo4j_process(settings.neo4j_uri), "bench": psutil.Process()})
-        await _one_round(graph, warm, "warm-up", meter)
-        measured = await _one_round(graph, prepared, "measure", meter, statements=args.statements)
+        await _one_round(graph, warm, "warm-up", meter, writers=args.writers)
+        measured = await _one_round(
+            graph, prepared, "measure", meter, writers=args.writers, statements=args.statements
+        )
     finally:
         await graph.close()
 
@@ -492,12 +534,17 @@ async def main(args: argparse.Namespace) -> int:
     )
     n, ids = prepared.items, prepared.occurrences
     rows = []
+    w = args.writers
     names = {
         "a": "(a) identifier nodes alone, UNWIND MERGE",
         "b": "(b) items + identifiers + HAS, UNWIND MERGE",
         "c": "(c) omnid Ingestor.ingest_batch (resolution)",
+        "b2": f"(b{w}) as (b), {w} writers",
+        "c2": f"(c{w}) omnid bulk pipeline, {w} writers",
     }
-    for key in ("a", "b", "c"):
+    for key in ("a", "b", "c", "b2", "c2"):
+        if key not in seconds:
+            continue
         s = seconds[key]
         cpu = measured.cpu[key]
         shares = [f"{cpu[p]:.0f}%" for p in ("neo4j", "bench", "others")]
@@ -506,8 +553,8 @@ async def main(args: argparse.Namespace) -> int:
     print(
         f"Ingest throughput: {n:,} items ({prepared.records:,} records, "
         f"{prepared.events:,} events), {ids:,} identifiers carried "
-        f"({prepared.distinct:,} distinct), batches of {args.batch:,}, one writer, "
-        "each on an empty graph"
+        f"({prepared.distinct:,} distinct), batches of {args.batch:,}, one transaction "
+        "each; one writer unless said; each phase on an empty graph"
     )
     print(
         table(
@@ -533,6 +580,27 @@ async def main(args: argparse.Namespace) -> int:
         f"c/b = {c_over_b:.2f}  target >= 0.60: {'ok' if c_over_b >= 0.6 else 'MISSED'}    "
         f"c/a = {c_over_a:.2f}"
     )
+    if "c2" in seconds:
+        c2_items = n / seconds["c2"]
+        c2_over_b = seconds["b"] / seconds["c2"]
+        c2_over_b2 = seconds["b2"] / seconds["c2"]
+        print(
+            f"(c{w}) records/s: {c2_items:,.0f}  target >= 5,000: "
+            f"{'ok' if c2_items >= 5000 else 'MISSED'}"
+        )
+        print(
+            f"c{w}/b = {c2_over_b:.2f} (omnid's bulk path against the one-writer baseline)  "
+            f"target >= 0.60: {'ok' if c2_over_b >= 0.6 else 'MISSED'}"
+        )
+        print(
+            f"c{w}/b{w} = {c2_over_b2:.2f} (both with {w} writers)  "
+            f"target >= 0.60: {'ok' if c2_over_b2 >= 0.6 else 'MISSED'}"
+        )
+        same = measured.summary2 == summary
+        print(
+            f"(c{w}) graph after: {'the same counts as (c)' if same else 'DIFFERENT from (c): '}"
+            + ("" if same else ", ".join(f"{k} {v}" for k, v in measured.summary2.items()))
+        )
     parse_share = 100.0 * prepared.parse_seconds / seconds["c"]
     print(
         f"(c) includes validating and normalizing the raw items: "
@@ -582,6 +650,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--wipe", action="store_true", help="delete what the database holds")
     parser.add_argument(
         "--statements", action="store_true", help="time each named statement of (b) and (c)"
+    )
+    parser.add_argument(
+        "--writers",
+        type=int,
+        default=2,
+        help="transactions in flight for the pipelined phases (b2) and (c2); 1 skips them",
     )
     return parser.parse_args(argv)
 

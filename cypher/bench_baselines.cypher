@@ -42,7 +42,8 @@ MERGE (r)-[h:HAS]->(i)
   ON CREATE SET h.at = $now, h.source = row.source;
 
 // name: baseline-merge-events!(rows, now)
-// Baseline (b): events and their HAS relationships, without resolution.
+// Baseline (b): events and their HAS relationships, without resolution. `at` arrives as
+// an ISO 8601 string, as in omnid's create-events: the same transport for both.
 UNWIND $rows AS row
 MERGE (e:Item {key: row.key})
   ON CREATE SET
@@ -51,7 +52,7 @@ MERGE (e:Item {key: row.key})
     e.sourceId = row.id,
     e.channel = row.channel,
     e.type = row.type,
-    e.at = row.at,
+    e.at = datetime(row.at),
     e.attributes = row.attributes,
     e.country = row.country,
     e.receivedAt = $now
@@ -59,4 +60,4 @@ WITH e, row
 UNWIND row.keys AS k
 MATCH (i:Identifier {key: k})
 MERGE (e)-[h:HAS]->(i)
-  ON CREATE SET h.at = row.at, h.source = row.source;
+  ON CREATE SET h.at = e.at, h.source = row.source;

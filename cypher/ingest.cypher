@@ -1,10 +1,12 @@
 // Writing records, events and the identifiers they carry. Run by service/resolution.py
 // inside one transaction per batch; every statement takes a list of rows (UNWIND).
 
-// name: merge-identifiers^(rows, now)
+// name: merge-identifiers^(rows, now, ingest)
 // Upsert identifier nodes (rows sorted by key, so concurrent writers lock in one order)
-// and return each one's linking status and current person ('' when none), as one row
-// of parallel lists: the Python driver pays per row, far less per list element.
+// and return each one's linking status, current person ('' when none) and whether this
+// batch created it (`ingest` is the batch's id), as one row of parallel lists: the
+// Python driver pays per row, far less per list element. `display` keeps up to five raw
+// forms; it is only rewritten when a new one arrives.
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -15,16 +17,16 @@ MERGE (i:Identifier {key: row.key})
     i.shared = false,
     i.linking = row.linking,
     i.firstSeen = $now,
-    i.display = []
-SET i.lastSeen = $now,
-    i.display = CASE
-      WHEN row.display IN i.display OR size(i.display) >= 5 THEN i.display
-      ELSE i.display + row.display
-    END
+    i.display = [],
+    i.ingest = $ingest
+SET i.lastSeen = $now
+FOREACH (_ IN CASE WHEN row.display IN i.display OR size(i.display) >= 5 THEN [] ELSE [1] END |
+  SET i.display = i.display + row.display
+)
 WITH i
 OPTIONAL MATCH (i)-[:OF]->(p:Person)
 RETURN collect(i.key) AS keys, collect(i.linking) AS linking, collect(i.shared) AS shared,
-       collect(coalesce(p.id, '')) AS persons;
+       collect(coalesce(p.id, '')) AS persons, collect(i.ingest = $ingest) AS created;
 
 // name: lock-records^(rows, now)
 // A record replaces what its source knew before. Upsert the record nodes (sorted by key)

@@ -46,8 +46,25 @@ UNWIND $keys AS k
 MATCH (:Identifier {key: k})-[o:OF]->(:Person)
 DELETE o;
 
+// name: attach-to-persons!(groups)
+// Records, events and identifiers that belong to no person yet join theirs: groups
+// {person, items: [keys], identifiers: [keys]}. They were read without a person under
+// their write lock, so no OF relationship can exist: CREATE, not MERGE.
+UNWIND $groups AS g
+MATCH (p:Person {id: g.person})
+CALL (p, g) {
+  UNWIND g.items AS k
+  MATCH (n:Item {key: k})
+  CREATE (n)-[:OF]->(p)
+}
+CALL (p, g) {
+  UNWIND g.identifiers AS k
+  MATCH (n:Identifier {key: k})
+  CREATE (n)-[:OF]->(p)
+};
+
 // name: assign-to-persons!(rows)
-// Point records, events and identifiers at their (new) person.
+// Records, events and identifiers that change person: point them at the new one.
 UNWIND $rows AS row
 CALL (row) {
   WITH row WHERE row.item

@@ -3,8 +3,9 @@
 A file is never read whole: :func:`read_jsonl` and :func:`read_csv` yield one
 :class:`Line` at a time (its number, the input-contract item or the error that kept it
 from being read, its text, and how far into the file it ends), and
-:func:`import_lines` sends them to :meth:`Ingestor.ingest_batch` in batches, one
-transaction each, counting what happened in an :class:`ImportTally`. Running the same
+:func:`import_lines` sends them to :meth:`Ingestor.ingest_batches` in batches, one
+transaction each (the next batch is read and validated while earlier ones write),
+counting what happened in an :class:`ImportTally`. Running the same
 file twice changes nothing (records are rewritten as they are, events are immutable).
 
 A CSV file needs a :class:`CsvMapping`: which column is the source id, which ones hold
@@ -30,6 +31,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,13 +330,28 @@ async def import_lines(
     size = batch_size or ingestor.graph.settings.batch_size
     tally = ImportTally(name)
     started = time.perf_counter()
-    batch: list[Line] = []
+    # Batches are cut in the ingestor's reading thread (the file is read there too) and
+    # come back in order, so the lines of each batch wait here for its report.
+    waiting: deque[list[Line]] = deque()
 
-    async def flush() -> None:
+    def batches() -> Iterator[list[object]]:
+        batch: list[Line] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= size:
+                waiting.append(batch)
+                yield [line.item for line in batch if not isinstance(line.item, OmnidError)]
+                batch = []
+        if batch:
+            waiting.append(batch)
+            yield [line.item for line in batch if not isinstance(line.item, OmnidError)]
+
+    async for report in ingestor.ingest_batches(batches()):
+        batch = waiting.popleft()
         sent = [line for line in batch if not isinstance(line.item, OmnidError)]
-        report = await ingestor.ingest_batch([line.item for line in sent]) if sent else None
-        results = {sent[r.index].number: r for r in report.results} if report else {}
+        results = {sent[r.index].number: r for r in report.results}
         for line in batch:
+            tally.items += 1
             result = results.get(line.number)
             error = line.item if isinstance(line.item, OmnidError) else None
             if result is not None and result.error is not None:
@@ -347,23 +364,13 @@ async def import_lines(
                 tally.unchanged += 1
             else:
                 tally.ok += 1
-        if report is not None:
-            tally.created += report.created
-            tally.merged += report.merged
-            tally.split += report.split
-            tally.shared.update(report.shared)
+        tally.created += report.created
+        tally.merged += report.merged
+        tally.split += report.split
+        tally.shared.update(report.shared)
         tally.seconds = time.perf_counter() - started
         if on_progress is not None:
             on_progress(tally, batch[-1].position)
-        batch.clear()
-
-    for line in lines:
-        tally.items += 1
-        batch.append(line)
-        if len(batch) >= size:
-            await flush()
-    if batch:
-        await flush()
     tally.seconds = time.perf_counter() - started
     return tally
 

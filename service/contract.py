@@ -84,10 +84,11 @@ class Item:
     type: str | None = None
     at: datetime | None = None
     country: str | None = None
+    #: ``record/<source>/<id>`` or ``event/<source>/<id>``; stored (read many times).
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return item_key(self.kind, self.source, self.id)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", item_key(self.kind, self.source, self.id))
 
     @property
     def attributes_json(self) -> str:

@@ -57,11 +57,30 @@ async def _shaped(result: neo4j.AsyncResult, stmt: Statement) -> Any:
         await result.consume()
         return None
     if stmt.shape == "rows":
-        return [record.data() async for record in result]
+        return [_plain(record) async for record in result]
     record = await result.single(strict=False)
     if record is None:
         return None
-    return record.data() if stmt.shape == "one" else record[0]
+    return _plain(record) if stmt.shape == "one" else record[0]
+
+
+_GRAPH_TYPES = (neo4j.graph.Node, neo4j.graph.Relationship, neo4j.graph.Path)
+
+
+def _plain(record: neo4j.Record) -> dict[str, Any]:
+    """The record as a dict; nodes, relationships and paths as ``record.data()`` has them.
+
+    ``record.data()`` walks every nested list and map looking for graph values, which
+    only the analysts' drawing queries return (at the top level, or as a list of them);
+    on the ingest's one-row-of-lists results that walk was a tenth of its Python time.
+    """
+    values = record.values()
+    for value in values:
+        if isinstance(value, _GRAPH_TYPES) or (
+            isinstance(value, list) and value and isinstance(value[0], _GRAPH_TYPES)
+        ):
+            return record.data()
+    return dict(zip(record.keys(), values, strict=True))
 
 
 class Graph:

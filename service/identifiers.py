@@ -107,6 +107,7 @@ digits, ascending or descending ("+1 234-567-8901", "+33 9 87 65 43 21").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -187,11 +188,12 @@ class Identifier:
     value: str
     display: str
     blocked: str | None = None
+    #: The stable unique key of the identifier node, e.g. ``"EMAIL:ana@example.com"``.
+    #: Stored, not a property: the ingest path reads it several times per identifier.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        """The stable unique key of the identifier node, e.g. ``"EMAIL:ana@example.com"``."""
-        return f"{self.type}:{self.value}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.type}:{self.value}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,13 +293,50 @@ def normalize(
     """
     kind = _check_type(type, value, rules)
     if kind == "ADDRESS":
-        ident = _address(value, region, rules)
-    else:
-        if not isinstance(value, str):
-            raise InvalidIdentifier("must be a string", type=kind, value=value)
-        text = _check_text(kind, value)
-        normalizer = _NORMALIZERS.get(kind, _extra)
-        ident = normalizer(kind, text, region, rules)
+        frozen = _frozen_address(value)
+        if frozen is None:  # not hashable as sent: no cache (and most likely an error)
+            return _blocked(_address(value, region, rules), rules)
+        return _normalize_address(frozen, region, rules)
+    if not isinstance(value, str):
+        raise InvalidIdentifier("must be a string", type=kind, value=value)
+    return _normalize_text(kind, value, region, rules)
+
+
+# Integration jobs send the same customer's values again and again (every event of a
+# loyalty card carries it), and email and phone parsing is most of the ingest's Python
+# time: remember recent answers. Pure function of its arguments (rules are frozen);
+# errors are not cached. About 64k entries, a few tens of MB at most.
+@functools.lru_cache(maxsize=65_536)
+def _normalize_text(
+    kind: str, value: str, region: str | None, rules: IdentifierRules
+) -> Identifier:
+    text = _check_text(kind, value)
+    normalizer = _NORMALIZERS.get(kind, _extra)
+    return _blocked(normalizer(kind, text, region, rules), rules)
+
+
+FrozenAddress = str | tuple[tuple[str, str | None], ...]
+
+
+def _frozen_address(value: object) -> FrozenAddress | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
+    ):
+        return tuple(sorted(value.items()))
+    return None
+
+
+@functools.lru_cache(maxsize=16_384)
+def _normalize_address(
+    frozen: FrozenAddress, region: str | None, rules: IdentifierRules
+) -> Identifier:
+    value = frozen if isinstance(frozen, str) else dict(frozen)
+    return _blocked(_address(value, region, rules), rules)
+
+
+def _blocked(ident: Identifier, rules: IdentifierRules) -> Identifier:
     if ident.key in rules.blocklist:
         reason = _DEFAULT_BLOCK_REASONS.get(ident.key, "on the configured blocklist")
         return replace(ident, blocked=reason)

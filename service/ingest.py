@@ -8,13 +8,15 @@ changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from service.contract import Item, item_key, parse_item
 from service.errors import InvalidInput, NotFound, OmnidError
@@ -73,6 +75,27 @@ class IngestReport:
         self.seconds += other.seconds
 
 
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A validated batch, ready to write."""
+
+    parsed: list[Item | OmnidError]
+    unique: list[Item]
+    record_keys: frozenset[str]
+    started: float
+
+
+def _chunks(items: Iterable[object], size: int) -> Iterator[list[object]]:
+    chunk: list[object] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 #: Called after each committed batch with its items and outcome (live subscriptions).
 CommitHook = Callable[[Sequence[Item], BatchOutcome], Awaitable[None]]
 
@@ -106,18 +129,61 @@ class Ingestor:
     async def ingest(self, raw_items: Iterable[object]) -> IngestReport:
         """Validate and write ``raw_items`` in batches of ``settings.batch_size``."""
         report = IngestReport()
-        chunk: list[object] = []
         offset = 0
-        size = self.graph.settings.batch_size
-        for raw in raw_items:
-            chunk.append(raw)
-            if len(chunk) >= size:
-                report.extend(await self.ingest_batch(chunk), offset)
-                offset += len(chunk)
-                chunk = []
-        if chunk:
-            report.extend(await self.ingest_batch(chunk), offset)
+        async for batch in self.ingest_batches(_chunks(raw_items, self.graph.settings.batch_size)):
+            report.extend(batch, offset)
+            offset += len(batch.results)
         return report
+
+    async def ingest_batches(
+        self, batches: Iterable[Sequence[object]], *, writers: int | None = None
+    ) -> AsyncIterator[IngestReport]:
+        """Write many batches, one transaction each; yield their reports in input order.
+
+        A bulk load is a pipeline: the next batch is read and validated in a worker
+        thread while earlier ones write, and up to ``writers`` (default
+        ``settings.ingest_writers``) batch transactions are in flight at once.
+        Resolution is safe under concurrent writers (locks in order, retries), and its
+        result does not depend on arrival order; what does is a record sent twice, whose
+        later version must win: a batch that carries a record an in-flight batch also
+        carries waits for it. ``batches`` is iterated in the worker thread.
+        """
+        writers = max(1, writers or self.graph.settings.ingest_writers)
+        source = iter(batches)
+        in_flight: deque[tuple[frozenset[str], asyncio.Task[IngestReport]]] = deque()
+        reading = asyncio.create_task(asyncio.to_thread(self._read_next, source))
+        try:
+            while (batch := await reading) is not None:
+                reading = asyncio.create_task(asyncio.to_thread(self._read_next, source))
+                while in_flight and (
+                    len(in_flight) >= writers
+                    or any(batch.record_keys & keys for keys, _ in in_flight)
+                ):
+                    yield await in_flight.popleft()[1]
+                in_flight.append((batch.record_keys, asyncio.create_task(self._write(batch))))
+            while in_flight:
+                yield await in_flight.popleft()[1]
+        finally:
+            # On an error or an abandoned iteration, let started transactions finish
+            # (each commits or rolls back whole) instead of cancelling them mid-flight.
+            started: list[asyncio.Future[Any]] = [task for _, task in in_flight]
+            started.append(reading)
+            await asyncio.gather(*started, return_exceptions=True)
+
+    def _read_next(self, source: Iterator[Sequence[object]]) -> _Parsed | None:
+        raw = next(source, None)
+        return None if raw is None else self._prepare(raw)
+
+    def _prepare(self, raw_items: Sequence[object]) -> _Parsed:
+        started = time.perf_counter()
+        parsed = self.parse(raw_items)
+        # Within a batch the last version of a record wins, the first of an event.
+        unique: dict[str, Item] = {}
+        for entry in parsed:
+            if isinstance(entry, Item) and (entry.kind == "record" or entry.key not in unique):
+                unique[entry.key] = entry
+        records = frozenset(k for k, item in unique.items() if item.kind == "record")
+        return _Parsed(parsed, list(unique.values()), records, started)
 
     async def remove_identifier(self, source: str, id: str, identifier: Identifier) -> ItemResult:
         """Correct a record: re-send it without ``identifier``, which may split a person.
@@ -157,22 +223,17 @@ class Ingestor:
 
     async def ingest_batch(self, raw_items: Sequence[object]) -> IngestReport:
         """Validate and write one batch in one transaction; per-item results."""
-        started = time.perf_counter()
-        parsed = self.parse(raw_items)
-        # Within a batch the last version of a record wins, the first of an event.
-        unique: dict[str, Item] = {}
-        for entry in parsed:
-            if isinstance(entry, Item) and (entry.kind == "record" or entry.key not in unique):
-                unique[entry.key] = entry
+        return await self._write(self._prepare(raw_items))
+
+    async def _write(self, batch: _Parsed) -> IngestReport:
+        parsed, unique, started = batch.parsed, batch.unique, batch.started
         report = IngestReport()
         outcome = BatchOutcome()
         if unique:
             now = datetime.now(UTC)
-            outcome = await self.graph.write(
-                resolve_batch_tx, list(unique.values()), self.policy, now
-            )
+            outcome = await self.graph.write(resolve_batch_tx, unique, self.policy, now)
             if self.on_commit is not None:
-                await self.on_commit(list(unique.values()), outcome)
+                await self.on_commit(unique, outcome)
         for index, entry in enumerate(parsed):
             if isinstance(entry, OmnidError):
                 report.results.append(ItemResult(index, None, "error", error=entry))

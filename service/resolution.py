@@ -28,6 +28,7 @@ errors and the whole batch is retried by the driver.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,7 @@ from service.settings import DEFAULT_SHARED_RULES, Settings
 __all__ = ["BatchOutcome", "ResolutionPolicy", "label_for", "resolve_batch_tx"]
 
 
+@functools.cache
 def label_for(identifier_type: str) -> str:
     """The Neo4j label of an identifier type: ``LOYALTY_CARD`` -> ``LoyaltyCard``."""
     return "".join(part.capitalize() for part in identifier_type.split("_"))
@@ -132,6 +134,46 @@ class _UnionFind:
         return out
 
 
+async def _cooccurrence(
+    tx: Tx,
+    keys: set[str],
+    changed: Sequence[Item],
+    identifiers: Mapping[str, Identifier],
+    status: Mapping[str, Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """What the ``cooccurrence`` statement returns for ``keys``.
+
+    An identifier this transaction created is carried only by this batch's changed
+    items (no other item could carry it: creating its key takes the unique-constraint
+    lock, and an existing event re-sent with it gets no relationship), so its counts
+    come from the batch alone; in a bulk load of new customers that is most of them.
+    """
+    # Keys a record dropped are not among the batch's identifiers: they existed before.
+    created = {k for k in keys if k in status and status[k]["created"]}
+    seen: dict[str, dict[str, set[str]]] = {k: defaultdict(set) for k in created}
+    for item in changed:
+        for ident in item.identifiers:
+            if ident.key in seen:
+                for other in item.identifiers:
+                    if other.key != ident.key and other.blocked is None:
+                        seen[ident.key][other.type].add(other.key)
+    rows = [
+        {
+            "key": key,
+            "type": identifiers[key].type,
+            "linking": status[key]["linking"],
+            "shared": False,
+            "reason": None,
+            "blocked": identifiers[key].blocked,
+            "counts": [{"type": t, "n": len(values)} for t, values in seen[key].items()],
+        }
+        for key in sorted(created)
+    ]
+    if keys - created:
+        rows += await tx.run("cooccurrence", keys=sorted(keys - created))
+    return rows
+
+
 async def resolve_batch_tx(
     tx: Tx, items: Sequence[Item], policy: ResolutionPolicy, now: datetime
 ) -> BatchOutcome:
@@ -162,11 +204,16 @@ async def resolve_batch_tx(
         }
         for key, ident in sorted(identifiers.items())
     ]
-    merged = await tx.run("merge-identifiers", rows=rows, now=now)
+    merged = await tx.run("merge-identifiers", rows=rows, now=now, ingest=ingest_id)
     status: dict[str, dict[str, Any]] = {
-        key: {"linking": linking, "shared": shared, "person": person or None}
-        for key, linking, shared, person in zip(
-            merged["keys"], merged["linking"], merged["shared"], merged["persons"], strict=True
+        key: {"linking": linking, "shared": shared, "person": person or None, "created": created}
+        for key, linking, shared, person, created in zip(
+            merged["keys"],
+            merged["linking"],
+            merged["shared"],
+            merged["persons"],
+            merged["created"],
+            strict=True,
         )
     }
 
@@ -269,7 +316,7 @@ async def resolve_batch_tx(
     became_linking: set[str] = set()
     if candidates:
         changes = []
-        for row in await tx.run("cooccurrence", keys=sorted(candidates)):
+        for row in await _cooccurrence(tx, candidates, changed, identifiers, status):
             counts = {c["type"]: c["n"] for c in row["counts"] if c["type"] is not None}
             reason = policy.shared_reason(row["type"], counts)
             # The node's own mark: a candidate need not be among this batch's identifiers
@@ -417,8 +464,12 @@ async def resolve_batch_tx(
 
     absorb: list[dict[str, str]] = []
     orphaned: list[str] = []
+    homes_of: dict[str, list[tuple[int, tuple[str, str]]]] = defaultdict(list)
+    for root, ws in group_weights.items():
+        for pid, held in ws.items():
+            homes_of[pid].append((held, root))
     for pid in sorted(set(locked) - used):
-        homes = [(ws[pid], root) for root, ws in group_weights.items() if pid in ws]
+        homes = homes_of.get(pid)
         if homes:
             _, root = max(homes)
             absorb.append({"from": pid, "into": assigned[root]})
@@ -426,20 +477,33 @@ async def resolve_batch_tx(
         else:
             orphaned.append(pid)
 
+    # Members with no person yet (new items, new identifiers: most of a batch) get a
+    # plain CREATE, grouped by person; only members changing person need the statement
+    # that finds and deletes their old OF relationship.
     assign_rows: list[dict[str, Any]] = []
+    attach: dict[str, dict[str, list[str]]] = {}
     for root, elems in groups.items():
         target = assigned[root]
         for e in elems:
             if e[0] != "n":
                 continue
             key = e[1]
-            if (owner.get(e) or person_of.get(key)) != target:
+            current = owner.get(e) or person_of.get(key)
+            if current is None:
+                group = attach.setdefault(target, {"items": [], "identifiers": []})
+                group["items" if is_item.get(key, True) else "identifiers"].append(key)
+            elif current != target:
                 assign_rows.append({"key": key, "item": is_item.get(key, True), "person": target})
 
     if new_rows:
         await tx.run("create-persons", rows=new_rows, now=now)
     if became_nonlinking:
         await tx.run("detach-identifiers", keys=sorted(became_nonlinking))
+    if attach:
+        await tx.run(
+            "attach-to-persons",
+            groups=[{"person": pid, **members} for pid, members in sorted(attach.items())],
+        )
     if assign_rows:
         await tx.run("assign-to-persons", rows=assign_rows)
     if absorb:
