@@ -84,15 +84,15 @@ class Item:
     type: str | None = None
     at: datetime | None = None
     country: str | None = None
+    #: The attributes as stored (JSON text, keys sorted); computed when not given.
+    attributes_json: str = field(default="", repr=False, compare=False)
     #: ``record/<source>/<id>`` or ``event/<source>/<id>``; stored (read many times).
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", item_key(self.kind, self.source, self.id))
-
-    @property
-    def attributes_json(self) -> str:
-        return json.dumps(self.attributes, ensure_ascii=False, sort_keys=True)
+        if not self.attributes_json:
+            object.__setattr__(self, "attributes_json", _attributes_text(self.attributes))
 
 
 def item_key(kind: str, source: str, id: str) -> str:
@@ -117,11 +117,19 @@ def parse_item(raw: object, *, rules: IdentifierRules = DEFAULT_RULES) -> Item:
     if len(ident) > _MAX_ID:
         raise LimitExceeded(f"is longer than {_MAX_ID} characters", field="id")
     country = _country(raw.get("country"))
-    attributes = _attributes(raw)
+    attributes, attributes_json = _attributes(raw)
     identifiers = _identifiers(raw.get("identifiers"), country=country, rules=rules)
 
     if kind == "record":
-        return Item("record", source, ident, identifiers, attributes, country=country)
+        return Item(
+            "record",
+            source,
+            ident,
+            identifiers,
+            attributes,
+            country=country,
+            attributes_json=attributes_json,
+        )
 
     if not identifiers:
         raise InvalidInput("an event needs at least one identifier", field="identifiers")
@@ -143,6 +151,7 @@ def parse_item(raw: object, *, rules: IdentifierRules = DEFAULT_RULES) -> Item:
         type=event_type,
         at=_timestamp(raw.get("at"), "at"),
         country=country,
+        attributes_json=attributes_json,
     )
 
 
@@ -168,7 +177,12 @@ def _country(value: object) -> str | None:
     return value.strip().upper()
 
 
-def _attributes(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _attributes_text(attributes: Mapping[str, Any]) -> str:
+    return json.dumps(attributes, ensure_ascii=False, sort_keys=True)
+
+
+def _attributes(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """The item's attributes (unknown top-level fields included) and their JSON text."""
     attributes = raw.get("attributes", {})
     if attributes is None:
         attributes = {}
@@ -177,12 +191,12 @@ def _attributes(raw: Mapping[str, Any]) -> dict[str, Any]:
     merged = {k: v for k, v in raw.items() if k not in _KNOWN_FIELDS}
     merged.update(attributes)
     try:
-        size = len(json.dumps(merged, ensure_ascii=False))
+        text = _attributes_text(merged)
     except (TypeError, ValueError):
         raise InvalidInput("must be JSON-serializable", field="attributes") from None
-    if size > MAX_ATTRIBUTES_BYTES:
+    if len(text) > MAX_ATTRIBUTES_BYTES:
         raise LimitExceeded(f"are larger than {MAX_ATTRIBUTES_BYTES} bytes", field="attributes")
-    return dict(merged)
+    return dict(merged), text
 
 
 def _identifiers(

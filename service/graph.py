@@ -15,7 +15,10 @@ return plain values. Driver errors leave this module translated into omnid's own
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -142,12 +145,38 @@ class Graph:
         return await self._execute("read", fn, *args, **kwargs)
 
     async def query(self, name: str, **params: Any) -> Any:
-        """Run one named read statement in its own read transaction."""
+        """Run one named read statement, retried on transient and connection errors.
 
-        async def one(tx: Tx) -> Any:
-            return await tx.run(name, **params)
-
-        return await self.read(one)
+        An auto-commit transaction: a managed one adds BEGIN and COMMIT messages and
+        the driver's retry machinery, about half a millisecond of Python per call on
+        the API's hot path, for one statement that reads. A read is safe to re-run, so
+        the retries the driver would do are done here (same budget:
+        ``settings.retry_seconds``).
+        """
+        stmt = self.statements[name]
+        self.queries += 1
+        query = neo4j.Query(stmt.cypher, timeout=120.0, metadata={"app": "omnid", "work": name})
+        deadline = time.monotonic() + self.settings.retry_seconds
+        delay = 0.05
+        while True:
+            try:
+                async with self.driver.session(
+                    database=self.settings.neo4j_database,
+                    default_access_mode=neo4j.READ_ACCESS,
+                ) as session:
+                    result = await session.run(query, params)
+                    return await _shaped(result, stmt)
+            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+                if exc.is_retryable() and time.monotonic() + delay < deadline:
+                    log.info("retrying read %s after a transient error", name)
+                    await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                    delay = min(delay * 2, 1.0)
+                    continue
+                if _is_connection_error(exc) or isinstance(exc, neo4j_errors.TransientError):
+                    raise _translate(exc) from None
+                raise
+            except OSError as exc:
+                raise _translate(exc) from None
 
     async def command(self, name: str, **params: Any) -> Any:
         """Run one named write statement in its own write transaction."""

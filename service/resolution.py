@@ -434,13 +434,10 @@ async def resolve_batch_tx(
                 w[owner[e]] += weight[e]
         group_weights[root] = w
 
-    def rank(pid: str) -> tuple[Any, ...]:
-        created_at = locked[pid]["createdAt"]
-        return (str(created_at), pid)
-
+    # Most members first; among equals the oldest person, then the smallest id.
     pairs = sorted(
         ((w, pid, root) for root, ws in group_weights.items() for pid, w in ws.items()),
-        key=lambda t: (-t[0], rank(t[1])),
+        key=lambda t: (-t[0], locked[t[1]]["createdAt"], t[1]),
     )
     assigned: dict[tuple[str, str], str] = {}
     used: set[str] = set()
