@@ -25,8 +25,12 @@ FOREACH (_ IN CASE WHEN row.display IN i.display OR size(i.display) >= 5 THEN []
 )
 WITH i
 OPTIONAL MATCH (i)-[:OF]->(p:Person)
-RETURN collect(i.key) AS keys, collect(i.linking) AS linking, collect(i.shared) AS shared,
-       collect(coalesce(p.id, '')) AS persons, collect(i.ingest = $ingest) AS created;
+RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
+       collect(coalesce(i.shared, false)) AS shared,
+       collect(coalesce(p.id, '')) AS persons,
+       // coalesce: collect() drops nulls, and identifiers stored before omnid recorded
+       // `ingest` have none (the lists must stay parallel).
+       collect(coalesce(i.ingest = $ingest, false)) AS created;
 
 // name: lock-records^(rows, now)
 // A record replaces what its source knew before. Upsert the record nodes (sorted by key)

@@ -9,7 +9,7 @@ UNWIND $ids AS id
 MATCH (p:Person {id: id})
 SET p.version = p.version + 1
 WITH p, COUNT { (p)<-[:OF]-() } AS size
-RETURN collect(p.id) AS ids, collect(size) AS sizes, collect(toString(p.createdAt)) AS createdAt;
+RETURN collect(p.id) AS ids, collect(size) AS sizes, collect(coalesce(toString(p.createdAt), '')) AS createdAt;
 
 // name: person-members(ids)
 // Every member of the persons that may split, with the linking identifiers each

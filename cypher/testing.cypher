@@ -1,4 +1,4 @@
-// Read-only statements the test suite uses to check the graph's invariants and to read
+// Statements the test suite uses to check the graph's invariants and to read
 // the partition of records, events and identifiers into persons. Not for the service.
 
 // name: testing-persons
@@ -75,3 +75,9 @@ RETURN a.id AS id, a.mergedInto AS mergedInto,
 // Every identifier carried by the records and events of one person, linking or not.
 MATCH (:Person {id: $id})<-[:OF]-(:Item)-[:HAS]->(x:Identifier)
 RETURN DISTINCT x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared;
+
+// name: testing-forget-identifier-ingest!
+// Make the graph look as omnid wrote it before identifiers recorded the ingest that
+// created them (a graph upgraded in place). Writes: tests only.
+MATCH (i:Identifier)
+REMOVE i.ingest;

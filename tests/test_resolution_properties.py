@@ -534,3 +534,15 @@ async def test_two_people_sharing_a_home_address_stay_two(graph: Graph):
     for person in snap.persons:
         carried = await graph.query("testing-person-identifiers", id=person)
         assert [r["type"] for r in carried if not r["linking"]] == ["ADDRESS"]
+
+
+async def test_identifiers_stored_by_an_older_omnid_still_resolve(graph: Graph):
+    """Identifiers written before omnid recorded `ingest` on them (an upgraded graph)."""
+    ingestor = await fresh(graph)
+    first = await send(ingestor, [record("eshop", "a", [("EMAIL", "a@example.org")])], 1)
+    await graph.command("testing-forget-identifier-ingest")
+    both = event("till", "x", [("EMAIL", "a@example.org"), ("PHONE", "+34 611 000 001")])
+    report = await send(ingestor, [both], 1)
+    assert report.results[0].person_id == first.results[0].person_id
+    snap = await snapshot(graph)
+    assert len(snap.persons) == 1
