@@ -1,7 +1,7 @@
 """API latency: a counter lookup over HTTP GraphQL beside the same lookup as one Cypher query.
 
     python bench/api.py [--persons 50000] [--seconds 20] [--warmup 5] [--live 300]
-                        [--load-batch 5000] [--record-batch 1000] [--workers 1]
+                        [--load-batch 5000] [--record-batch 5000] [--workers 1]
                         [--wipe | --reuse]
 
 1. Loads a dataset through omnid's own ingest path (``Ingestor.ingest_batch``):
@@ -9,10 +9,8 @@
    PHONE, LOYALTY_CARD or DEVICE: about 100,000) on one CRM record per person, and seven
    events each on average (about 350,000) across channels, some persons far more active
    than others. The load time is printed: it is a data point of its own. Records go in
-   batches of ``--record-batch`` (1,000: larger batches of new records hit a slowdown
-   of omnid's ``upsert-records``, see bench/README.md), events in batches of
-   ``--load-batch``. ``--reuse`` skips the load when a previous run left the same
-   dataset in the database.
+   batches of ``--record-batch``, events in batches of ``--load-batch`` (5,000 each).
+   ``--reuse`` skips the load when a previous run left the same dataset in the database.
 2. Starts the service (``uvicorn --factory service.api.app:create_app --workers N`` in
    a subprocess, settings from the environment plus an API key of this run and
    ``OMNID_WORKERS=N``, as ``omnid serve --workers N`` runs it). ``--workers``: 1 by
@@ -802,9 +800,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--record-batch",
         type=int,
-        default=1_000,
-        help="records per load batch (above about 1,000 new records per transaction, "
-        "omnid's upsert-records statement slows down by orders of magnitude: bench/README.md)",
+        default=5_000,
+        help="records per load batch",
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes of the service"

@@ -122,9 +122,10 @@ class Settings(BaseSettings):
     )
     #: Extra blocked values, as ``TYPE:value`` (normalized or raw), added to the shipped list.
     blocklist: list[str] = Field(default_factory=list, validation_alias=_alias("OMNID_BLOCKLIST"))
-    #: Items per write transaction. 1,000: larger batches of new records were seen to hit
-    #: a server-side slowdown (bench/README.md, "A cliff in upsert-records").
-    batch_size: int = Field(1000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
+    #: Items per write transaction in bulk loads. Fewer, larger transactions cost less per
+    #: item; 5,000 keeps one well under the transaction timeout on a small machine
+    #: (bench/README.md, "Ingest throughput": 1.5-3 s each).
+    batch_size: int = Field(5000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
     retry_seconds: float = Field(30.0, gt=0, validation_alias=_alias("OMNID_RETRY_SECONDS"))
     #: Batch transactions a bulk load keeps in flight at once (``Ingestor.ingest``, the
     #: CLI import). Two overlap one batch's Python with the other's database work; two
