@@ -134,6 +134,17 @@ class _UnionFind:
         return out
 
 
+def _item_row(item: Item) -> dict[str, Any]:
+    """What lock-records and create-events both write of a record or an event."""
+    return {
+        "key": item.key,
+        "source": item.source,
+        "id": item.id,
+        "attributes": item.attributes_json,
+        "country": item.country,
+    }
+
+
 async def _cooccurrence(
     tx: Tx,
     keys: set[str],
@@ -221,16 +232,7 @@ async def resolve_batch_tx(
     removed: dict[str, list[dict[str, Any]]] = {}
     added: dict[str, set[str]] = {}
     if records:
-        record_rows = [
-            {
-                "key": r.key,
-                "source": r.source,
-                "id": r.id,
-                "attributes": r.attributes_json,
-                "country": r.country,
-            }
-            for r in records
-        ]
+        record_rows = [_item_row(r) for r in records]
         locked_records = await tx.run("lock-records", rows=record_rows, now=now)
         by_key = {r.key: r for r in records}
         relink: list[dict[str, Any]] = []
@@ -262,16 +264,12 @@ async def resolve_batch_tx(
     new_events: set[str] = set()
     if events:
         event_rows = [
-            {
-                "key": e.key,
-                "source": e.source,
-                "id": e.id,
+            _item_row(e)
+            | {
                 "channel": e.channel,
                 "type": e.type,
                 "at": e.at.isoformat() if e.at else None,
                 "keys": [i.key for i in e.identifiers],
-                "attributes": e.attributes_json,
-                "country": e.country,
             }
             for e in events
         ]

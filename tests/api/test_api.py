@@ -121,9 +121,17 @@ async def test_invalid_identifier_is_a_typed_error_without_the_value(api: Api) -
     assert "Traceback" not in str(body)
 
 
-async def test_household_address_is_ambiguous_and_persons_lists_both(api: Api) -> None:
-    address = {"line1": "Rue de la Paix 1", "postcode": "75002", "city": "Paris", "country": "FR"}
-    items = [
+HOUSEHOLD_ADDRESS = {
+    "line1": "Rue de la Paix 1",
+    "postcode": "75002",
+    "city": "Paris",
+    "country": "FR",
+}
+
+
+def household_records(address: dict[str, str] = HOUSEHOLD_ADDRESS) -> list[dict[str, Any]]:
+    """Two people, each with an email of their own, at one home address."""
+    return [
         {
             "source": "crm",
             "id": f"h-{i}",
@@ -134,6 +142,11 @@ async def test_household_address_is_ambiguous_and_persons_lists_both(api: Api) -
         }
         for i in range(2)
     ]
+
+
+async def test_household_address_is_ambiguous_and_persons_lists_both(api: Api) -> None:
+    address = HOUSEHOLD_ADDRESS
+    items = household_records()
     results = (await api.gql(UPSERT, {"items": items}))["data"]["upsertRecords"]
     assert results[0]["personId"] != results[1]["personId"]
     variables = {"a": {"type": "ADDRESS", "address": address}}

@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.conftest import Api
-from tests.api.test_api import EVENTS, UPSERT, events, sofa_records
+from tests.api.test_api import (
+    EVENTS,
+    HOUSEHOLD_ADDRESS,
+    UPSERT,
+    events,
+    household_records,
+    sofa_records,
+)
 
 #: The benchmark's lookup (bench/api.py): a counter screen.
 LOOKUP = """
@@ -174,18 +181,8 @@ async def test_prefetch_keeps_aliases_errors_and_fields_it_does_not_plan(api: Ap
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
 
     # An identifier attached to several persons is AMBIGUOUS_IDENTIFIER, prefetch or not.
-    address = {"line1": "Rue de la Paix 1", "postcode": "75002", "city": "Paris", "country": "FR"}
-    items = [
-        {
-            "source": "crm",
-            "id": f"h-{i}",
-            "identifiers": [
-                {"type": "EMAIL", "value": f"member{i}@example.org"},
-                {"type": "ADDRESS", "address": address},
-            ],
-        }
-        for i in range(2)
-    ]
+    address = HOUSEHOLD_ADDRESS
+    items = household_records()
     await api.gql(UPSERT, {"items": items})
     body = await api.gql(PREFETCHED, {"ident": {"type": "ADDRESS", "address": address}})
     assert body["data"]["person"] is None
