@@ -34,6 +34,10 @@ __all__ = ["Graph", "Tx"]
 
 log = logging.getLogger("omnid")
 
+#: Seconds a transaction may run on the server (the same as ``db.transaction.timeout``
+#: of the local server omnid installs).
+_TX_TIMEOUT = 120.0
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -155,7 +159,7 @@ class Graph:
         """
         stmt = self.statements[name]
         self.queries += 1
-        query = neo4j.Query(stmt.cypher, timeout=120.0, metadata={"app": "omnid", "work": name})
+        query = neo4j.Query(stmt.cypher, timeout=_TX_TIMEOUT, metadata=_metadata(name))
         deadline = time.monotonic() + self.settings.retry_seconds
         delay = 0.05
         while True:
@@ -166,17 +170,19 @@ class Graph:
                 ) as session:
                     result = await session.run(query, params)
                     return await _shaped(result, stmt)
-            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
-                if exc.is_retryable() and time.monotonic() + delay < deadline:
+            except Exception as exc:
+                if (
+                    isinstance(exc, neo4j_errors.Neo4jError | neo4j_errors.DriverError)
+                    and exc.is_retryable()
+                    and time.monotonic() + delay < deadline
+                ):
                     log.info("retrying read %s after a transient error", name)
                     await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                     delay = min(delay * 2, 1.0)
                     continue
-                if _is_connection_error(exc) or isinstance(exc, neo4j_errors.TransientError):
+                if _is_omnid_error(exc):
                     raise _translate(exc) from None
                 raise
-            except OSError as exc:
-                raise _translate(exc) from None
 
     async def command(self, name: str, **params: Any) -> Any:
         """Run one named write statement in its own write transaction."""
@@ -214,7 +220,7 @@ class Graph:
             return await fn(Tx(tx, self), *args, **kwargs)
 
         unit = neo4j.unit_of_work(
-            timeout=120.0, metadata={"app": "omnid", "work": getattr(fn, "__name__", "tx")}
+            timeout=_TX_TIMEOUT, metadata=_metadata(getattr(fn, "__name__", "tx"))
         )(work)
         try:
             async with self.driver.session(database=self.settings.neo4j_database) as session:
@@ -222,11 +228,21 @@ class Graph:
                     return await session.execute_write(unit)
                 return await session.execute_read(unit)
         except Exception as exc:
-            if _is_connection_error(exc) or isinstance(
-                exc, neo4j_errors.TransientError | neo4j_errors.ConstraintError
-            ):
+            if _is_omnid_error(exc):
                 raise _translate(exc) from None
             raise
+
+
+def _metadata(work: str) -> dict[str, str]:
+    """Shown beside the transaction in SHOW TRANSACTIONS and the server's logs."""
+    return {"app": "omnid", "work": work}
+
+
+def _is_omnid_error(exc: BaseException) -> bool:
+    """Driver errors that leave this module as omnid's own (the rest are bugs)."""
+    return _is_connection_error(exc) or isinstance(
+        exc, neo4j_errors.TransientError | neo4j_errors.ConstraintError
+    )
 
 
 def _is_connection_error(exc: BaseException) -> bool:
