@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from service.errors import InvalidInput, OmnidError
-from service.ingest import Ingestor
+from service.ingest import Ingestor, chunks
 
 __all__ = [
     "SUFFIXES",
@@ -331,24 +331,17 @@ async def import_lines(
     tally = ImportTally(name)
     started = time.perf_counter()
     # Batches are cut in the ingestor's reading thread (the file is read there too) and
-    # come back in order, so the lines of each batch wait here for its report.
-    waiting: deque[list[Line]] = deque()
+    # come back in order, so each batch's lines, and those of them sent, wait here.
+    waiting: deque[tuple[list[Line], list[Line]]] = deque()
 
     def batches() -> Iterator[list[object]]:
-        batch: list[Line] = []
-        for line in lines:
-            batch.append(line)
-            if len(batch) >= size:
-                waiting.append(batch)
-                yield [line.item for line in batch if not isinstance(line.item, OmnidError)]
-                batch = []
-        if batch:
-            waiting.append(batch)
-            yield [line.item for line in batch if not isinstance(line.item, OmnidError)]
+        for batch in chunks(lines, size):
+            sent = [line for line in batch if not isinstance(line.item, OmnidError)]
+            waiting.append((batch, sent))
+            yield [line.item for line in sent]
 
     async for report in ingestor.ingest_batches(batches()):
-        batch = waiting.popleft()
-        sent = [line for line in batch if not isinstance(line.item, OmnidError)]
+        batch, sent = waiting.popleft()
         results = {sent[r.index].number: r for r in report.results}
         for line in batch:
             tally.items += 1

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from service.contract import Item, item_key, parse_item
 from service.errors import InvalidInput, NotFound, OmnidError
@@ -24,11 +24,12 @@ from service.graph import Graph, Tx
 from service.identifiers import Identifier, IdentifierRules
 from service.resolution import BatchOutcome, ResolutionPolicy, resolve_batch_tx
 
-__all__ = ["IngestReport", "Ingestor", "ItemResult"]
+__all__ = ["IngestReport", "Ingestor", "ItemResult", "chunks"]
 
 log = logging.getLogger("omnid")
 
 Status = Literal["ok", "unchanged", "error"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,9 @@ class _Parsed:
     started: float
 
 
-def _chunks(items: Iterable[object], size: int) -> Iterator[list[object]]:
-    chunk: list[object] = []
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
@@ -130,7 +132,7 @@ class Ingestor:
         """Validate and write ``raw_items`` in batches of ``settings.batch_size``."""
         report = IngestReport()
         offset = 0
-        async for batch in self.ingest_batches(_chunks(raw_items, self.graph.settings.batch_size)):
+        async for batch in self.ingest_batches(chunks(raw_items, self.graph.settings.batch_size)):
             report.extend(batch, offset)
             offset += len(batch.results)
         return report
