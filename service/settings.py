@@ -128,8 +128,9 @@ class Settings(BaseSettings):
     batch_size: int = Field(5000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
     retry_seconds: float = Field(30.0, gt=0, validation_alias=_alias("OMNID_RETRY_SECONDS"))
     #: Batch transactions a bulk load keeps in flight at once (``Ingestor.ingest``, the
-    #: CLI import). Two overlap one batch's Python with the other's database work; two
-    #: batches that carry the same record never run at once.
+    #: CLI import); two batches that carry the same record never run at once. A second
+    #: writer overlaps one batch's Python with another's database work where Neo4j has
+    #: cores to spare (on 2 shared cores it measured no gain: bench/README.md).
     ingest_writers: int = Field(2, ge=1, le=16, validation_alias=_alias("OMNID_INGEST_WRITERS"))
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
