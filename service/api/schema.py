@@ -21,6 +21,7 @@ from service import readmodels
 from service.api.context import Context
 from service.api.documents import DocumentCache, Documents
 from service.api.errors import ClientErrors, log_unexpected
+from service.api.execution import Executor
 from service.api.types.common import Channel, IdentifierInput, to_identifier
 from service.api.types.ingest import (
     EventInput,
@@ -58,9 +59,8 @@ class Query:
         loaders = info.context.loaders
         # Look ahead: the person, their identifiers and the journey page selected come
         # in one statement, primed into the loaders the fields read from.
-        identifiers, journey = prefetch_plan(
-            info.selected_fields[0].selections, info.context.settings.max_page_size
-        )
+        # (graphql-core's info: strawberry's converts every selection below on access)
+        identifiers, journey = prefetch_plan(info._raw_info, info.context.settings.max_page_size)
         if id is not None:
             request = readmodels.PageRequest(id=str(id), identifiers=identifiers, journey=journey)
         else:
@@ -212,7 +212,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: DocumentCache(documents),
         ClientErrors,
     ]
-    return _Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return _Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=Executor,
+    )
 
 
 schema = build_schema(load_settings({}))

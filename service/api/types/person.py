@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types.nodes import SelectedField, Selection
+from strawberry.types.nodes import convert_arguments
 
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLResolveInfo,
+    InlineFragmentNode,
+    SelectionNode,
+)
 from service import readmodels
 from service.api.context import Context
 from service.api.types.common import Channel, IdentifierType
@@ -254,7 +260,7 @@ class Person:
 
 
 def prefetch_plan(
-    selections: Sequence[Selection], max_page_size: int
+    info: GraphQLResolveInfo[Any], max_page_size: int
 ) -> tuple[bool, readmodels.JourneyRequest | None]:
     """What ``Query.person`` can fetch with the person, from the fields selected on it.
 
@@ -264,21 +270,28 @@ def prefetch_plan(
     the way strawberry will (a DateTime literal, a bad cursor or page size) gives None:
     then the field loads its page itself, and reports its own error if any. Only the
     first ``journey`` selection is planned; other aliases go through the loader.
+
+    ``info`` is graphql-core's: only the person's own selections are read, through
+    fragments, and only ``journey``'s arguments converted (``info.selected_fields``
+    converted the whole tree below, every event field included, on each lookup).
     """
     identifiers = False
     journey: readmodels.JourneyRequest | None = None
     planned = False
-    pending = list(selections)
+    selection_set = info.field_nodes[0].selection_set
+    pending: list[SelectionNode] = list(selection_set.selections) if selection_set else []
     while pending:
-        selection = pending.pop(0)
-        if not isinstance(selection, SelectedField):  # a fragment on Person
-            pending[:0] = selection.selections
-            continue
-        if selection.name == "identifiers":
-            identifiers = True
-        elif selection.name == "journey" and not planned:
-            planned = True
-            journey = _planned_journey(selection.arguments, max_page_size)
+        node = pending.pop(0)
+        if isinstance(node, FieldNode):
+            if node.name.value == "identifiers":
+                identifiers = True
+            elif node.name.value == "journey" and not planned:
+                planned = True
+                journey = _planned_journey(convert_arguments(info, node.arguments), max_page_size)
+        elif isinstance(node, InlineFragmentNode):
+            pending[:0] = node.selection_set.selections
+        elif isinstance(node, FragmentSpreadNode):
+            pending[:0] = info.fragments[node.name.value].selection_set.selections
     return identifiers, journey
 
 
