@@ -30,14 +30,17 @@ RETURN id AS requested, p.id AS id, p.mergedFrom AS mergedFrom, p.splitFrom AS s
 
 // name: person-pages$(requests, limit)
 // A counter screen's lookup as one statement: per request {index, key, id, identifiers,
-// journey}, the person of an identifier (key, as persons-by-identifier) or of an id
-// (id, following merge aliases, as persons-by-ids), with, when asked, their identifiers
-// (as identifiers-of-persons) and one page of their journey (journey: the map journeys
-// takes, or null). The driver costs milliseconds of CPU per statement whatever it
-// returns, so this is one statement where the three would be three. persons lists up
-// to $limit persons: more than one is ambiguous, and then nothing else is read. Answers
-// one value, the list of pages (none for a request nothing answers): a single value
-// reaches Python as it was decoded, where rows would each be copied by record.data().
+// journey, sources, seenWith}, the person of an identifier (key, as persons-by-identifier)
+// or of an id (id, following merge aliases, as persons-by-ids), with, when asked, their
+// identifiers (as identifiers-of-persons) and one page of their journey (journey: the map
+// journeys takes, or null). Each identifier's sources and each event's identifiers are
+// read only when sources / seenWith is true (null otherwise): they are most of the
+// statement's work on Neo4j, and a counter screen rarely shows them. The driver costs
+// milliseconds of CPU per statement whatever it returns, so this is one statement where
+// the three would be three. persons lists up to $limit persons: more than one is
+// ambiguous, and then nothing else is read. Answers one value, the list of pages (none
+// for a request nothing answers): a single value reaches Python as it was decoded,
+// where rows would each be copied by record.data().
 UNWIND $requests AS req
 CALL (req) {
   MATCH (i:Identifier {key: req.key})
@@ -91,12 +94,16 @@ RETURN collect({
                  linking: i.linking, shared: i.shared, sharedReason: i.sharedReason,
                  blocked: i.blocked, firstSeen: toString(i.firstSeen),
                  lastSeen: toString(i.lastSeen),
-                 sources: COLLECT { MATCH (i)<-[:HAS]-(it:Item)-[:OF]->(p) RETURN DISTINCT it.source }}
+                 sources: CASE WHEN req.sources THEN
+                   COLLECT { MATCH (i)<-[:HAS]-(it:Item)-[:OF]->(p) RETURN DISTINCT it.source }
+                 END}
        },
        events: [e IN journey[..coalesce(req.journey.limit, 0)] | {
          key: e.key, source: e.source, sourceId: e.sourceId, channel: e.channel, type: e.type,
          at: toString(e.at), attributes: e.attributes,
-         identifiers: [(e)-[:HAS]->(x:Identifier) | {type: x.type, value: x.value}]
+         identifiers: CASE WHEN req.seenWith THEN
+           [(e)-[:HAS]->(x:Identifier) | {type: x.type, value: x.value}]
+         END
        }]
 }) AS pages;
 

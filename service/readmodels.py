@@ -74,6 +74,8 @@ class IdentifierView:
     first_seen: datetime | None
     last_seen: datetime | None
     sources: tuple[str, ...]
+    #: False: read without its sources (``PageRequest.sources``), which are then empty.
+    has_sources: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,8 @@ class JourneyEvent:
     at: datetime
     attributes: dict[str, Any]
     identifiers: tuple[tuple[str, str], ...]  # (type, normalized value)
+    #: False: read without its identifiers (``PageRequest.seen_with``), then empty.
+    has_identifiers: bool = True
 
     @property
     def cursor(self) -> str:
@@ -132,13 +136,17 @@ class PageRequest:
 
     ``identifiers``: read their identifiers too; ``journey``: read this page of their
     journey too (its ``person`` is ignored: the person is not known yet). Hashable, so
-    it can key a DataLoader.
+    it can key a DataLoader. ``sources``/``seen_with`` False: leave out each identifier's
+    sources / each event's identifiers, which cost Neo4j more than the rest of the
+    statement; the views then say so (``has_sources``, ``has_identifiers``).
     """
 
     key: str | None = None
     id: str | None = None
     identifiers: bool = False
     journey: JourneyRequest | None = None
+    sources: bool = True
+    seen_with: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +287,8 @@ def _identifier(r: dict[str, Any]) -> IdentifierView:
         blocked=r["blocked"],
         first_seen=parse_time(r["firstSeen"]),
         last_seen=parse_time(r["lastSeen"]),
-        sources=tuple(sorted(r["sources"])),
+        sources=tuple(sorted(r["sources"])) if r["sources"] is not None else (),
+        has_sources=r["sources"] is not None,
     )
 
 
@@ -352,7 +361,8 @@ def _journey_page(req: JourneyRequest, rows: list[dict[str, Any]]) -> JourneyPag
             type=r["type"],
             at=_parse_required(r["at"]),
             attributes=json.loads(r["attributes"] or "{}"),
-            identifiers=tuple((i["type"], i["value"]) for i in r["identifiers"]),
+            identifiers=tuple((i["type"], i["value"]) for i in r["identifiers"] or ()),
+            has_identifiers=r["identifiers"] is not None,
         )
         for r in rows[: req.first]
     ]
@@ -387,6 +397,8 @@ async def person_pages(
             "id": req.id,
             "identifiers": req.identifiers,
             "journey": _journey_params(req.journey) if req.journey is not None else None,
+            "sources": req.sources,
+            "seenWith": req.seen_with,
         }
         for index, req in enumerate(requests)
     ]

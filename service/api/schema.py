@@ -60,15 +60,14 @@ class Query:
         # Look ahead: the person, their identifiers and the journey page selected come
         # in one statement, primed into the loaders the fields read from.
         # (graphql-core's info: strawberry's converts every selection below on access)
-        identifiers, journey = prefetch_plan(info._raw_info, info.context.settings.max_page_size)
+        plan = prefetch_plan(info._raw_info, info.context.settings.max_page_size)
         if id is not None:
-            request = readmodels.PageRequest(id=str(id), identifiers=identifiers, journey=journey)
+            request = dataclasses.replace(plan, id=str(id))
         else:
             assert identifier is not None
             value = to_identifier(identifier, info.context.ingestor.rules)
-            request = readmodels.PageRequest(
-                key=value.key, identifiers=identifiers, journey=journey
-            )
+            request = dataclasses.replace(plan, key=value.key)
+        journey = plan.journey
         page = await loaders.pages.load(request)
         if page is None:
             return None

@@ -188,3 +188,45 @@ async def test_prefetch_keeps_aliases_errors_and_fields_it_does_not_plan(api: Ap
     assert body["data"]["person"] is None
     assert body["errors"][0]["extensions"]["code"] == "AMBIGUOUS_IDENTIFIER"
     assert "Paix" not in body["errors"][0]["message"]
+
+
+async def test_sources_and_seen_with_are_read_only_when_selected(api: Api) -> None:
+    await _load(api)
+    card = {"type": "LOYALTY_CARD", "value": "70012345"}
+    loaded = (await _count(api, LOADED, {"ident": card}))[1]["persons"][0]
+    # Selected through fragments and aliases: read in the one statement.
+    query = """
+    query($ident: IdentifierInput!) { person(identifier: $ident) {
+      ... on Person { identifiers { ...I } }
+      journey { edges { node { id ... on Event { s: seenWith { type value } } } } }
+    } }
+    fragment I on PersonIdentifier { value sources }"""
+    count, data = await _count(api, query, {"ident": card})
+    assert count == 1
+    assert [i["sources"] for i in data["person"]["identifiers"]] == [
+        i["sources"] for i in loaded["identifiers"]
+    ]
+    assert [e["node"]["s"] for e in data["person"]["journey"]["edges"]] == [
+        e["node"]["seenWith"] for e in loaded["journey"]["edges"]
+    ]
+    assert any(i["sources"] for i in data["person"]["identifiers"])
+    assert all(e["node"]["s"] for e in data["person"]["journey"]["edges"])
+
+    # The person root leaves them out; a second root asking for them reads them again.
+    query = """
+    query($ident: IdentifierInput!) {
+      person(identifier: $ident) { identifiers { value } journey { edges { cursor } } }
+      persons(identifier: $ident) {
+        identifiers { value sources }
+        journey { edges { node { seenWith { type value } } } }
+      }
+    }"""
+    count, data = await _count(api, query, {"ident": card})
+    both = data["persons"][0]
+    assert [i["sources"] for i in both["identifiers"]] == [
+        i["sources"] for i in loaded["identifiers"]
+    ]
+    assert [e["node"]["seenWith"] for e in both["journey"]["edges"]] == [
+        e["node"]["seenWith"] for e in loaded["journey"]["edges"]
+    ]
+    assert count == 4  # person-pages, persons-by-identifier, identifiers and journey again

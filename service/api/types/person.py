@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any, cast
 
@@ -114,6 +115,11 @@ class Event:
         )
 
 
+def _nodes(info: Info) -> tuple[GraphQLResolveInfo[Any], list[FieldNode]]:
+    """graphql-core's info and this field's nodes (strawberry's info converts them all)."""
+    return info._raw_info, info._raw_info.field_nodes
+
+
 def _edge_cursor(root: EventEdge) -> str:
     return root.view.cursor
 
@@ -180,7 +186,12 @@ class Person:
         info: Info,
         types: list[IdentifierType] | None = None,
     ) -> list[PersonIdentifier]:
-        views = await info.context.loaders.identifiers.load(str(self.id))
+        loader = info.context.loaders.identifiers
+        views = await loader.load(str(self.id))
+        if views and not views[0].has_sources and _selects(*_nodes(info), _SOURCES):
+            # primed by a person root that did not select sources; this selection does
+            loader.clear(str(self.id))
+            views = await loader.load(str(self.id))
         wanted = {t.value for t in types} if types is not None else None
         return [PersonIdentifier.of(v) for v in views if wanted is None or v.type in wanted]
 
@@ -223,6 +234,14 @@ class Person:
         )
         # Query.person may have primed this page (same request) in its own statement.
         page = await info.context.loaders.journeys.load(request)
+        if (
+            page.events
+            and not page.events[0].has_identifiers
+            and _selects(*_nodes(info), _SEEN_WITH)
+        ):
+            # primed by a person root that did not select seenWith; this selection does
+            info.context.loaders.journeys.clear(request)
+            page = await info.context.loaders.journeys.load(request)
         return EventConnection(
             edges=[EventEdge(view=e, node=Event.of(e)) for e in page.events],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
@@ -259,40 +278,71 @@ class Person:
         return (await info.context.loaders.activity.load(str(self.id)))[1]
 
 
-def prefetch_plan(
-    info: GraphQLResolveInfo[Any], max_page_size: int
-) -> tuple[bool, readmodels.JourneyRequest | None]:
+def prefetch_plan(info: GraphQLResolveInfo[Any], max_page_size: int) -> readmodels.PageRequest:
     """What ``Query.person`` can fetch with the person, from the fields selected on it.
 
-    Returns whether ``identifiers`` is selected, and the ``journey`` page selected (its
-    ``person`` left empty), built exactly as ``Person.journey`` builds it so that the
-    primed DataLoader entry is the one the field asks for. An argument this cannot read
-    the way strawberry will (a DateTime literal, a bad cursor or page size) gives None:
-    then the field loads its page itself, and reports its own error if any. Only the
-    first ``journey`` selection is planned; other aliases go through the loader.
+    A ``PageRequest`` without its key or id: whether ``identifiers`` is selected, and
+    the ``journey`` page selected (its ``person`` left empty), built exactly as
+    ``Person.journey`` builds it so that the primed DataLoader entry is the one the
+    field asks for. An argument this cannot read the way strawberry will (a DateTime
+    literal, a bad cursor or page size) gives no page: then the field loads its page
+    itself, and reports its own error if any. Only the first ``journey`` selection is
+    planned; other aliases go through the loader. Identifiers' ``sources`` and events'
+    ``seenWith`` are read only when some selection asks for them (the fields reload
+    what they need when another part of the document, say a second person root,
+    asks for more than was read).
 
     ``info`` is graphql-core's: only the person's own selections are read, through
     fragments, and only ``journey``'s arguments converted (``info.selected_fields``
     converted the whole tree below, every event field included, on each lookup).
     """
-    identifiers = False
-    journey: readmodels.JourneyRequest | None = None
-    planned = False
-    selection_set = info.field_nodes[0].selection_set
-    pending: list[SelectionNode] = list(selection_set.selections) if selection_set else []
+    fields = list(_subfields(info, info.field_nodes))
+    identifiers = [f for f in fields if f.name.value == "identifiers"]
+    journeys = [f for f in fields if f.name.value == "journey"]
+    journey = None
+    if journeys:
+        arguments = convert_arguments(info, journeys[0].arguments)
+        journey = _planned_journey(arguments, max_page_size)
+    return readmodels.PageRequest(
+        identifiers=bool(identifiers),
+        journey=journey,
+        sources=_selects(info, identifiers, _SOURCES),
+        seen_with=_selects(info, journeys, _SEEN_WITH),
+    )
+
+
+_SOURCES = ("sources",)
+_SEEN_WITH = ("edges", "node", "seenWith")
+
+
+def _subfields(info: GraphQLResolveInfo[Any], fields: Sequence[FieldNode]) -> Iterator[FieldNode]:
+    """The fields selected on ``fields``, through inline fragments and fragment spreads."""
+    pending: list[SelectionNode] = []
+    for field in fields:
+        if field.selection_set is not None:
+            pending.extend(field.selection_set.selections)
     while pending:
         node = pending.pop(0)
         if isinstance(node, FieldNode):
-            if node.name.value == "identifiers":
-                identifiers = True
-            elif node.name.value == "journey" and not planned:
-                planned = True
-                journey = _planned_journey(convert_arguments(info, node.arguments), max_page_size)
+            yield node
         elif isinstance(node, InlineFragmentNode):
             pending[:0] = node.selection_set.selections
         elif isinstance(node, FragmentSpreadNode):
-            pending[:0] = info.fragments[node.name.value].selection_set.selections
-    return identifiers, journey
+            fragment = info.fragments.get(node.name.value)
+            if fragment is not None:
+                pending[:0] = fragment.selection_set.selections
+
+
+def _selects(
+    info: GraphQLResolveInfo[Any], fields: Sequence[FieldNode], path: Sequence[str]
+) -> bool:
+    """Whether any of ``fields`` selects ``path`` below it (aliases and fragments too)."""
+    level = list(fields)
+    for name in path:
+        level = [f for f in _subfields(info, level) if f.name.value == name]
+        if not level:
+            return False
+    return True
 
 
 def _planned_journey(
