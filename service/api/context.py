@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -20,43 +21,71 @@ __all__ = ["Context", "Loaders"]
 
 
 class Loaders:
-    """One DataLoader per field fetched per person: one query per field, not per person."""
+    """One DataLoader per field fetched per person: one query per field, not per person.
+
+    Each is made when first used: a lookup uses three of the seven, and a request
+    builds its own set.
+    """
 
     def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    @cached_property
+    def persons(self) -> DataLoader[str, readmodels.PersonView | None]:
         async def persons(ids: list[str]) -> list[readmodels.PersonView | None]:
-            return await readmodels.persons_by_ids(graph, ids)
+            return await readmodels.persons_by_ids(self.graph, ids)
 
+        return DataLoader(load_fn=persons)
+
+    @cached_property
+    def identifiers(self) -> DataLoader[str, list[readmodels.IdentifierView]]:
         async def identifiers(ids: list[str]) -> list[list[readmodels.IdentifierView]]:
-            return await readmodels.identifiers(graph, ids)
+            return await readmodels.identifiers(self.graph, ids)
 
+        return DataLoader(load_fn=identifiers)
+
+    @cached_property
+    def records(self) -> DataLoader[str, list[readmodels.RecordView]]:
         async def records(ids: list[str]) -> list[list[readmodels.RecordView]]:
-            return await readmodels.records(graph, ids)
+            return await readmodels.records(self.graph, ids)
 
+        return DataLoader(load_fn=records)
+
+    @cached_property
+    def channels(self) -> DataLoader[str, list[readmodels.ChannelSummary]]:
         async def channels(ids: list[str]) -> list[list[readmodels.ChannelSummary]]:
-            return await readmodels.channels(graph, ids)
+            return await readmodels.channels(self.graph, ids)
 
+        return DataLoader(load_fn=channels)
+
+    @cached_property
+    def activity(self) -> DataLoader[str, tuple[datetime | None, datetime | None]]:
         async def activity(ids: list[str]) -> list[tuple[datetime | None, datetime | None]]:
-            return await readmodels.activity(graph, ids)
+            return await readmodels.activity(self.graph, ids)
 
+        return DataLoader(load_fn=activity)
+
+    @cached_property
+    def journeys(self) -> DataLoader[readmodels.JourneyRequest, readmodels.JourneyPage]:
         async def journeys(
             requests: list[readmodels.JourneyRequest],
         ) -> list[readmodels.JourneyPage]:
-            return await readmodels.journeys(graph, requests)
+            return await readmodels.journeys(self.graph, requests)
+
+        return DataLoader(load_fn=journeys)
+
+    @cached_property
+    def pages(self) -> DataLoader[readmodels.PageRequest, readmodels.PersonPage | None]:
+        """A person with their identifiers and first journey page in one statement:
+        ``Query.person`` loads it, then primes ``identifiers`` and ``journeys``. An
+        ambiguous identifier's ``AmbiguousIdentifier`` is raised by ``load``."""
 
         async def pages(
             requests: list[readmodels.PageRequest],
         ) -> list[readmodels.PersonPage | AmbiguousIdentifier | None]:
-            return await readmodels.person_pages(graph, requests)
+            return await readmodels.person_pages(self.graph, requests)
 
-        self.persons = DataLoader(load_fn=persons)
-        self.identifiers = DataLoader(load_fn=identifiers)
-        self.records = DataLoader(load_fn=records)
-        self.channels = DataLoader(load_fn=channels)
-        self.activity = DataLoader(load_fn=activity)
-        self.journeys = DataLoader(load_fn=journeys)
-        #: A person with their identifiers and first journey page in one statement:
-        #: ``Query.person`` loads it, then primes ``identifiers`` and ``journeys``.
-        self.pages = DataLoader(load_fn=pages)
+        return DataLoader(load_fn=pages)
 
 
 @dataclass

@@ -31,6 +31,13 @@ class ClientErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(error_message="Internal error")
 
+    def _process_result(self, result: object) -> None:
+        # strawberry checks ``isinstance(result, <runtime Protocol>)`` first, which
+        # inspects the protocol's members on every request, errors or not
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         out = []
         for error in errors:
