@@ -3,10 +3,12 @@
 
 // name: merge-identifiers^(rows, now, ingest)
 // Upsert identifier nodes (rows sorted by key, so concurrent writers lock in one order)
-// and return each one's linking status, current person ('' when none) and whether this
-// batch created it (`ingest` is the batch's id), as one row of parallel lists: the
-// Python driver pays per row, far less per list element. `display` keeps up to five raw
-// forms; it is only rewritten when a new one arrives.
+// and return each one's linking status, current person ('' when none), whether this
+// batch created it (`ingest` is the batch's id) and its element id, as one row of
+// parallel lists: the Python driver pays per row, far less per list element. The later
+// statements of the batch find these nodes by element id (valid for this transaction,
+// which holds their locks), cheaper than a second index seek. `display` keeps up to five
+// raw forms; it is only rewritten when a new one arrives.
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -30,13 +32,14 @@ RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
        collect(coalesce(p.id, '')) AS persons,
        // coalesce: collect() drops nulls, and identifiers stored before omnid recorded
        // `ingest` have none (the lists must stay parallel).
-       collect(coalesce(i.ingest = $ingest, false)) AS created;
+       collect(coalesce(i.ingest = $ingest, false)) AS created,
+       collect(elementId(i)) AS ids;
 
 // name: lock-records^(rows, now)
 // A record replaces what its source knew before. Upsert the record nodes (sorted by key)
 // with their attributes, which write-locks each one until commit, then read what they
-// carried before: their person ('' when new) and their identifiers as [key, linking,
-// blocked]. `blocked` too: a blocked value a record drops must not be re-evaluated as if
+// carried before: their person ('' when new), their identifiers as [key, linking,
+// blocked] and their element ids. `blocked` too: a blocked value a record drops must not be re-evaluated as if
 // it could link. Python then computes what each record gains and loses
 // (relink-records). Reading and writing in separate statements keeps both plans
 // simple: one statement that read, deleted and merged HAS relationships needed Eager
@@ -50,29 +53,32 @@ OPTIONAL MATCH (r)-[:OF]->(p:Person)
 WITH r, p, COLLECT {
   MATCH (r)-[:HAS]->(x:Identifier) RETURN [x.key, x.linking, x.blocked]
 } AS old
-RETURN collect(r.key) AS keys, collect(coalesce(p.id, '')) AS persons, collect(old) AS old;
+RETURN collect(r.key) AS keys, collect(coalesce(p.id, '')) AS persons, collect(old) AS old,
+       collect(elementId(r)) AS ids;
 
 // name: relink-records!(rows, now)
-// Apply what lock-records found: rows {key, source, remove: [identifier keys],
-// add: [identifier keys]}. The records are locked by lock-records, so the relationships
-// to add cannot have appeared meanwhile.
+// Apply what lock-records found: rows {id: the record's element id, source, remove:
+// [identifier keys], add: [identifier element ids]}. The records are locked by
+// lock-records, so the relationships to add cannot have appeared meanwhile.
 UNWIND $rows AS row
-MATCH (r:Item {key: row.key})
+MATCH (r:Item) WHERE elementId(r) = row.id
 CALL (r, row) {
-  UNWIND row.remove AS k
-  MATCH (r)-[h:HAS]->(:Identifier {key: k})
+  WITH r, row WHERE row.remove <> []
+  MATCH (r)-[h:HAS]->(i:Identifier)
+  WHERE i.key IN row.remove
   DELETE h
 }
 CALL (r, row) {
-  UNWIND row.add AS k
-  MATCH (i:Identifier {key: k})
+  UNWIND row.add AS id
+  MATCH (i:Identifier) WHERE elementId(i) = id
   CREATE (r)-[:HAS {at: $now, source: row.source}]->(i)
 };
 
 // name: create-events^(rows, now, ingest)
 // Events are immutable: an event already stored is left as it is. `at` arrives as an
-// ISO 8601 string (cheaper to send than a driver DateTime). Returns the keys of the
-// events this call created (marked with this batch's ingest id), as one list.
+// ISO 8601 string (cheaper to send than a driver DateTime); `ids` are the element ids of
+// the event's identifiers (merge-identifiers). Returns the keys and element ids of the
+// events this call created (marked with this batch's ingest id), as two lists.
 UNWIND $rows AS row
 MERGE (e:Item {key: row.key})
   ON CREATE SET
@@ -90,11 +96,11 @@ WITH e, row
 WHERE e.ingest = $ingest
 // New in this statement, so none of its relationships exist yet: CREATE, not MERGE.
 CALL (e, row) {
-  UNWIND row.keys AS k
-  MATCH (i:Identifier {key: k})
+  UNWIND row.ids AS id
+  MATCH (i:Identifier) WHERE elementId(i) = id
   CREATE (e)-[:HAS {at: e.at, source: row.source}]->(i)
 }
-RETURN collect(e.key) AS keys;
+RETURN collect(e.key) AS keys, collect(elementId(e)) AS ids;
 
 // name: delete-orphan-identifiers$(keys)
 // An identifier no record or event carries any more is evidence of nothing: remove it,

@@ -30,15 +30,28 @@ OPTIONAL MATCH (it)-[:OF]->(p:Person)
 RETURN k AS identifier, it.key AS item, p.id AS person;
 
 // name: create-persons!(rows, now)
+// New persons, each with the members that belonged to no person yet: rows {id,
+// splitFrom, items: [element ids], identifiers: [element ids]} (see attach-to-persons).
 UNWIND $rows AS row
-CREATE (:Person {
+CREATE (p:Person {
   id: row.id,
   createdAt: $now,
   version: 0,
   mergedFrom: [],
   splitFrom: row.splitFrom,
   splitAt: CASE WHEN row.splitFrom IS NULL THEN null ELSE $now END
-});
+})
+WITH p, row
+CALL (p, row) {
+  UNWIND row.items AS id
+  MATCH (n:Item) WHERE elementId(n) = id
+  CREATE (n)-[:OF]->(p)
+}
+CALL (p, row) {
+  UNWIND row.identifiers AS id
+  MATCH (n:Identifier) WHERE elementId(n) = id
+  CREATE (n)-[:OF]->(p)
+};
 
 // name: detach-identifiers!(keys)
 // Identifiers that stopped linking leave their person.
@@ -47,19 +60,20 @@ MATCH (:Identifier {key: k})-[o:OF]->(:Person)
 DELETE o;
 
 // name: attach-to-persons!(groups)
-// Records, events and identifiers that belong to no person yet join theirs: groups
-// {person, items: [keys], identifiers: [keys]}. They were read without a person under
-// their write lock, so no OF relationship can exist: CREATE, not MERGE.
+// Records, events and identifiers that belong to no person yet join an existing one:
+// groups {person, items: [element ids], identifiers: [element ids]}, the ids read by
+// this transaction's earlier statements. They were read without a person under their
+// write lock, so no OF relationship can exist: CREATE, not MERGE.
 UNWIND $groups AS g
 MATCH (p:Person {id: g.person})
 CALL (p, g) {
-  UNWIND g.items AS k
-  MATCH (n:Item {key: k})
+  UNWIND g.items AS id
+  MATCH (n:Item) WHERE elementId(n) = id
   CREATE (n)-[:OF]->(p)
 }
 CALL (p, g) {
-  UNWIND g.identifiers AS k
-  MATCH (n:Identifier {key: k})
+  UNWIND g.identifiers AS id
+  MATCH (n:Identifier) WHERE elementId(n) = id
   CREATE (n)-[:OF]->(p)
 };
 

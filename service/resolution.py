@@ -227,6 +227,9 @@ async def resolve_batch_tx(
             strict=True,
         )
     }
+    # Element ids of the nodes this transaction wrote (and so holds locked): the later
+    # statements find them by id instead of seeking the key index again.
+    node_id: dict[str, str] = dict(zip(merged["keys"], merged["ids"], strict=True))
 
     old_person: dict[str, str | None] = {}
     removed: dict[str, list[dict[str, Any]]] = {}
@@ -236,6 +239,7 @@ async def resolve_batch_tx(
         locked_records = await tx.run("lock-records", rows=record_rows, now=now)
         by_key = {r.key: r for r in records}
         relink: list[dict[str, Any]] = []
+        node_id.update(zip(locked_records["keys"], locked_records["ids"], strict=True))
         for key, person, old in zip(
             locked_records["keys"], locked_records["persons"], locked_records["old"], strict=True
         ):
@@ -252,10 +256,10 @@ async def resolve_batch_tx(
             if removed[key] or added[key]:
                 relink.append(
                     {
-                        "key": key,
+                        "id": node_id[key],
                         "source": record.source,
                         "remove": sorted(o["key"] for o in removed[key]),
-                        "add": sorted(added[key]),
+                        "add": [node_id[k] for k in sorted(added[key])],
                     }
                 )
         if relink:
@@ -269,12 +273,13 @@ async def resolve_batch_tx(
                 "channel": e.channel,
                 "type": e.type,
                 "at": e.at.isoformat() if e.at else None,
-                "keys": [i.key for i in e.identifiers],
+                "ids": [node_id[i.key] for i in e.identifiers],
             }
             for e in events
         ]
         created = await tx.run("create-events", rows=event_rows, now=now, ingest=ingest_id)
         new_events = set(created["keys"])
+        node_id.update(zip(created["keys"], created["ids"], strict=True))
     outcome.unchanged = {e.key for e in events} - new_events
 
     changed: list[Item] = [
@@ -444,14 +449,14 @@ async def resolve_batch_tx(
             assigned[root] = pid
             used.add(pid)
 
-    new_rows: list[dict[str, Any]] = []
+    new_rows: dict[str, dict[str, Any]] = {}
     for root in groups:
         if root not in assigned:
             ws = group_weights[root]
             split_from = max(ws, key=lambda p: (ws[p], p)) if ws else None
             pid = str(uuid.uuid4())
             assigned[root] = pid
-            new_rows.append({"id": pid, "splitFrom": split_from})
+            new_rows[pid] = {"id": pid, "splitFrom": split_from, "items": [], "identifiers": []}
             if split_from:
                 outcome.split += 1
             else:
@@ -473,10 +478,13 @@ async def resolve_batch_tx(
             orphaned.append(pid)
 
     # Members with no person yet (new items, new identifiers: most of a batch) get a
-    # plain CREATE, grouped by person; only members changing person need the statement
-    # that finds and deletes their old OF relationship.
+    # plain CREATE, grouped by person (a new person is created with them); only members
+    # changing person need the statement that finds and deletes their old OF
+    # relationship. Members without a person are nearly always this batch's own items
+    # and identifiers, whose element ids are known; the rest (a value the batch did not
+    # send that starts linking again) go by key, as movers do.
     assign_rows: list[dict[str, Any]] = []
-    attach: dict[str, dict[str, list[str]]] = {}
+    attach: dict[str, dict[str, Any]] = {}
     for root, elems in groups.items():
         target = assigned[root]
         for e in elems:
@@ -484,21 +492,20 @@ async def resolve_batch_tx(
                 continue
             key = e[1]
             current = owner.get(e) or person_of.get(key)
-            if current is None:
-                group = attach.setdefault(target, {"items": [], "identifiers": []})
-                group["items" if is_item.get(key, True) else "identifiers"].append(key)
+            if current is None and key in node_id:
+                group = new_rows.get(target) or attach.setdefault(
+                    target, {"person": target, "items": [], "identifiers": []}
+                )
+                group["items" if is_item.get(key, True) else "identifiers"].append(node_id[key])
             elif current != target:
                 assign_rows.append({"key": key, "item": is_item.get(key, True), "person": target})
 
-    if new_rows:
-        await tx.run("create-persons", rows=new_rows, now=now)
     if became_nonlinking:
         await tx.run("detach-identifiers", keys=sorted(became_nonlinking))
+    if new_rows:
+        await tx.run("create-persons", rows=list(new_rows.values()), now=now)
     if attach:
-        await tx.run(
-            "attach-to-persons",
-            groups=[{"person": pid, **members} for pid, members in sorted(attach.items())],
-        )
+        await tx.run("attach-to-persons", groups=[attach[pid] for pid in sorted(attach)])
     if assign_rows:
         await tx.run("assign-to-persons", rows=assign_rows)
     if absorb:

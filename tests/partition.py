@@ -192,7 +192,9 @@ async def snapshot(graph: Graph) -> Snapshot:
 
 def assert_matches(snap: Snapshot, expected: Expected) -> None:
     """The graph holds exactly what the reference says, partition included."""
-    assert snap.items == expected.items
+    extra = sorted(set(snap.items.items()) - set(expected.items.items()))
+    missing = sorted(set(expected.items.items()) - set(snap.items.items()))
+    assert snap.items == expected.items, f"graph only: {extra[:5]}; expected only: {missing[:5]}"
     assert snap.identifiers == expected.identifiers, sorted(snap.identifiers ^ expected.identifiers)
     assert set(snap.shared) == set(expected.shared), sorted(set(snap.shared) ^ set(expected.shared))
     for key, reason in snap.shared.items():
