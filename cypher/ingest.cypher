@@ -1,14 +1,18 @@
 // Writing records, events and the identifiers they carry. Run by service/resolution.py
 // inside one transaction per batch; every statement takes a list of rows (UNWIND).
 
-// name: merge-identifiers^(rows, now, ingest)
+// name: merge-identifiers^(rows, now)
 // Upsert identifier nodes (rows sorted by key, so concurrent writers lock in one order)
-// and return each one's linking status, current person ('' when none), whether this
-// batch created it (`ingest` is the batch's id) and its element id, as one row of
-// parallel lists: the Python driver pays per row, far less per list element. The later
-// statements of the batch find these nodes by element id (valid for this transaction,
-// which holds their locks), cheaper than a second index seek. `display` keeps up to five
-// raw forms; it is only rewritten when a new one arrives.
+// and return each one's linking status, current person ('' when none), whether it is
+// new to the graph and its element id, as one row of parallel lists: the Python driver
+// pays per row, far less per list element. "New" is read from the graph, not marked:
+// every stored identifier is carried by at least one record or event (orphans are
+// deleted in the transaction that orphans them), so one without HAS relationships was
+// created by this statement. The later statements of the batch find these nodes by
+// element id (valid for this transaction, which holds their locks), cheaper than a
+// second index seek. `display` keeps up to five raw forms; it is only rewritten when a
+// new one arrives. `shared` is stored only while true (absent reads as false): the
+// index on it then holds the few shared values, not every identifier.
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -16,11 +20,9 @@ MERGE (i:Identifier {key: row.key})
     i.type = row.type,
     i.value = row.value,
     i.blocked = row.blocked,
-    i.shared = false,
     i.linking = row.linking,
     i.firstSeen = $now,
-    i.display = [],
-    i.ingest = $ingest
+    i.display = [row.display]
 SET i.lastSeen = $now
 FOREACH (_ IN CASE WHEN row.display IN i.display OR size(i.display) >= 5 THEN [] ELSE [1] END |
   SET i.display = i.display + row.display
@@ -30,9 +32,7 @@ OPTIONAL MATCH (i)-[:OF]->(p:Person)
 RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
        collect(coalesce(i.shared, false)) AS shared,
        collect(coalesce(p.id, '')) AS persons,
-       // coalesce: collect() drops nulls, and identifiers stored before omnid recorded
-       // `ingest` have none (the lists must stay parallel).
-       collect(coalesce(i.ingest = $ingest, false)) AS created,
+       collect(NOT EXISTS { (i)<-[:HAS]-() }) AS created,
        collect(elementId(i)) AS ids;
 
 // name: lock-records^(rows, now)
@@ -74,11 +74,13 @@ CALL (r, row) {
   CREATE (r)-[:HAS {at: $now, source: row.source}]->(i)
 };
 
-// name: create-events^(rows, now, ingest)
+// name: create-events^(rows, now)
 // Events are immutable: an event already stored is left as it is. `at` arrives as an
 // ISO 8601 string (cheaper to send than a driver DateTime); `ids` are the element ids of
 // the event's identifiers (merge-identifiers). Returns the keys and element ids of the
-// events this call created (marked with this batch's ingest id), as two lists.
+// events this call created, as two lists. An event carries at least one identifier (the
+// contract requires it), so a stored one has HAS relationships and one without was
+// created here; the planner reads them all before creating any (Eager).
 UNWIND $rows AS row
 MERGE (e:Item {key: row.key})
   ON CREATE SET
@@ -90,10 +92,9 @@ MERGE (e:Item {key: row.key})
     e.at = datetime(row.at),
     e.attributes = row.attributes,
     e.country = row.country,
-    e.receivedAt = $now,
-    e.ingest = $ingest
+    e.receivedAt = $now
 WITH e, row
-WHERE e.ingest = $ingest
+WHERE NOT EXISTS { (e)-[:HAS]->() }
 // New in this statement, so none of its relationships exist yet: CREATE, not MERGE.
 CALL (e, row) {
   UNWIND row.ids AS id
@@ -130,7 +131,7 @@ RETURN collect({key: x.key, type: x.type, linking: x.linking, shared: x.shared,
 // Mark identifiers shared (no longer linking) or linking again, with the reason.
 UNWIND $rows AS row
 MATCH (x:Identifier {key: row.key})
-SET x.shared = row.shared,
+SET x.shared = CASE WHEN row.shared THEN true END,
     x.sharedReason = row.reason,
     x.linking = row.linking,
     x.statusChangedAt = $now;

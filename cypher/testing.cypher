@@ -76,8 +76,11 @@ RETURN a.id AS id, a.mergedInto AS mergedInto,
 MATCH (:Person {id: $id})<-[:OF]-(:Item)-[:HAS]->(x:Identifier)
 RETURN DISTINCT x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared;
 
-// name: testing-forget-identifier-ingest!
-// Make the graph look as omnid wrote it before identifiers recorded the ingest that
-// created them (a graph upgraded in place). Writes: tests only.
-MATCH (i:Identifier)
-REMOVE i.ingest;
+// name: testing-mark-as-older-omnid!(with_ingest)
+// Make the graph look as earlier omnid versions wrote it (a graph upgraded in place):
+// identifiers without `ingest` (the first versions), or with `ingest` and `shared =
+// false` on every identifier and `ingest` on every event (later ones). Writes: tests only.
+MATCH (n)
+WHERE n:Identifier OR n:Event
+SET n.ingest = CASE WHEN $with_ingest THEN 'older-omnid' END
+SET n.shared = CASE WHEN n:Identifier THEN coalesce(n.shared, false) END;

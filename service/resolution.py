@@ -194,7 +194,6 @@ async def resolve_batch_tx(
     driver retries this function as a whole on transient errors.
     """
     outcome = BatchOutcome()
-    ingest_id = uuid.uuid4().hex
     records = sorted((i for i in items if i.kind == "record"), key=lambda i: i.key)
     events = sorted((i for i in items if i.kind == "event"), key=lambda i: i.key)
 
@@ -215,7 +214,7 @@ async def resolve_batch_tx(
         }
         for key, ident in sorted(identifiers.items())
     ]
-    merged = await tx.run("merge-identifiers", rows=rows, now=now, ingest=ingest_id)
+    merged = await tx.run("merge-identifiers", rows=rows, now=now)
     status: dict[str, dict[str, Any]] = {
         key: {"linking": linking, "shared": shared, "person": person or None, "created": created}
         for key, linking, shared, person, created in zip(
@@ -277,7 +276,7 @@ async def resolve_batch_tx(
             }
             for e in events
         ]
-        created = await tx.run("create-events", rows=event_rows, now=now, ingest=ingest_id)
+        created = await tx.run("create-events", rows=event_rows, now=now)
         new_events = set(created["keys"])
         node_id.update(zip(created["keys"], created["ids"], strict=True))
     outcome.unchanged = {e.key for e in events} - new_events

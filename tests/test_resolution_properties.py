@@ -17,6 +17,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import event as statistic
 from hypothesis import settings as hsettings
@@ -536,13 +537,21 @@ async def test_two_people_sharing_a_home_address_stay_two(graph: Graph):
         assert [r["type"] for r in carried if not r["linking"]] == ["ADDRESS"]
 
 
-async def test_identifiers_stored_by_an_older_omnid_still_resolve(graph: Graph):
-    """Identifiers written before omnid recorded `ingest` on them (an upgraded graph)."""
+@pytest.mark.parametrize("with_ingest", [False, True], ids=["first-versions", "later-versions"])
+async def test_a_graph_written_by_an_older_omnid_still_resolves(graph: Graph, with_ingest: bool):
+    """A graph upgraded in place: identifiers without `ingest` (the first versions) or
+    with `ingest` and `shared = false` everywhere (later ones), events with `ingest`."""
     ingestor = await fresh(graph)
     first = await send(ingestor, [record("eshop", "a", [("EMAIL", "a@example.org")])], 1)
-    await graph.command("testing-forget-identifier-ingest")
-    both = event("till", "x", [("EMAIL", "a@example.org"), ("PHONE", "+34 611 000 001")])
-    report = await send(ingestor, [both], 1)
+    till = event("till", "x", [("EMAIL", "a@example.org"), ("PHONE", "+34 611 000 001")])
+    await send(ingestor, [till], 1)
+    await graph.command("testing-mark-as-older-omnid", with_ingest=with_ingest)
+    before = await snapshot(graph)
+    again = await send(ingestor, [till], 1)
+    assert again.results[0].status == "unchanged"
+    assert await snapshot(graph) == before
+    web = event("web", "y", [("PHONE", "+34 611 000 001"), ("DEVICE", "tablet-1")])
+    report = await send(ingestor, [web], 1)
     assert report.results[0].person_id == first.results[0].person_id
     snap = await snapshot(graph)
     assert len(snap.persons) == 1
