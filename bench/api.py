@@ -16,8 +16,9 @@
    ``OMNID_WORKERS=N``, as ``omnid serve --workers N`` runs it). ``--workers``: 1 by
    default, like ``omnid serve``: on 2 cores shared with Neo4j and the load client a
    second worker bought no throughput and slowed live delivery (bench/README.md).
-3. From a load client in its own process (asyncio + httpx, 1 then 16 concurrent
-   clients, ``--seconds`` each after ``--warmup``), looks people up by a random
+3. From a load client in its own process (asyncio + aiohttp; ``--http-client httpx``
+   for the client of earlier runs), 1 then 16 concurrent clients, ``--seconds``
+   each after ``--warmup``, looks people up by a random
    identifier with their identifiers and their 50 latest events:
    ``person(identifier:) { id identifiers { type value } journey(first: 50) {...} }``;
    beside it, from the same process, the same lookups as one Cypher query (the named
@@ -55,6 +56,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import psutil
 from benchlib import (
@@ -309,22 +311,47 @@ async def _client_phase(
         finally:
             await graph.close()
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"Authorization": f"Bearer {cfg['key']}"}
-    async with httpx.AsyncClient(
-        base_url=cfg["url"], limits=limits, timeout=30.0, headers=headers
-    ) as client:
+    if cfg["http_client"] == "httpx":
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        headers = {"Authorization": f"Bearer {cfg['key']}"}
+        async with httpx.AsyncClient(
+            base_url=cfg["url"], limits=limits, timeout=30.0, headers=headers
+        ) as client:
 
-        async def one_http(rng: random.Random) -> bool:
+            async def one_httpx(rng: random.Random) -> bool:
+                type_, value, _ = rng.choice(targets)
+                response = await client.post(
+                    "/graphql",
+                    json={"query": LOOKUP, "variables": {"type": type_, "value": value}},
+                )
+                return _answered(response.status_code, response.json())
+
+            return await _drive(one_httpx, clients, seconds, warmup, conn)
+
+    # aiohttp: the same requests for about a third of httpx's CPU (bench/README.md), CPU
+    # this client would otherwise take from the service and Neo4j on shared cores.
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(
+        base_url=cfg["url"],
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=30.0),
+        headers={"Authorization": f"Bearer {cfg['key']}"},
+    ) as session:
+
+        async def one_aiohttp(rng: random.Random) -> bool:
             type_, value, _ = rng.choice(targets)
-            response = await client.post(
+            async with session.post(
                 "/graphql", json={"query": LOOKUP, "variables": {"type": type_, "value": value}}
-            )
-            body = response.json()
-            person = (body.get("data") or {}).get("person")
-            return response.status_code == 200 and "errors" not in body and person is not None
+            ) as response:
+                return _answered(response.status, await response.json())
 
-        return await _drive(one_http, clients, seconds, warmup, conn)
+        return await _drive(one_aiohttp, clients, seconds, warmup, conn)
+
+
+def _answered(status: int, body: dict[str, Any]) -> bool:
+    """A lookup counts when it answered 200 with a person and no errors."""
+    person = (body.get("data") or {}).get("person")
+    return status == 200 and "errors" not in body and person is not None
 
 
 async def _consistency(cfg: dict[str, Any], samples: int) -> dict[str, Any]:
@@ -745,7 +772,9 @@ def main(args: argparse.Namespace) -> int:
             f"pid {service.process.pid})",
             flush=True,
         )
-        client = Client({"url": service.url, "key": key, "targets": targets})
+        client = Client(
+            {"url": service.url, "key": key, "targets": targets, "http_client": args.http_client}
+        )
         processes = {
             "service": service.psutil,
             "neo4j": neo4j_process(settings.neo4j_uri),
@@ -805,6 +834,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes of the service"
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="the load client's HTTP library for the GraphQL lookups",
     )
     parser.add_argument("--seed", type=int, default=7)
     group = parser.add_mutually_exclusive_group()
