@@ -307,8 +307,15 @@ async def resolve_batch_tx(
             candidates |= {i.key for i in countable}
             candidates |= {o["key"] for o in lost if o.get("blocked") is None}
         elif len(countable) >= 2:
-            # Only additions: a value already shared stays shared (counts only grow).
-            candidates |= {i.key for i in countable if not status[i.key]["shared"]}
+            # Only additions: a value already shared stays shared (counts only grow), and
+            # a value's rules only count the types they name, so an item that adds no
+            # value of those types (an email seen with an address) cannot change it.
+            for i in countable:
+                watched = policy.shared_rules.get(i.type, {})
+                if not status[i.key]["shared"] and any(
+                    o.type in watched for o in countable if o.key != i.key
+                ):
+                    candidates.add(i.key)
     candidates = {
         k
         for k in candidates - deleted
