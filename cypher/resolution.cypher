@@ -30,28 +30,16 @@ OPTIONAL MATCH (it)-[:OF]->(p:Person)
 RETURN k AS identifier, it.key AS item, p.id AS person;
 
 // name: create-persons!(rows, now)
-// New persons, each with the members that belonged to no person yet: rows {id,
-// splitFrom, items: [element ids], identifiers: [element ids]} (see attach-to-persons).
+// New persons (their members join them through attach-to-persons and assign-to-persons).
 UNWIND $rows AS row
-CREATE (p:Person {
+CREATE (:Person {
   id: row.id,
   createdAt: $now,
   version: 0,
   mergedFrom: [],
   splitFrom: row.splitFrom,
   splitAt: CASE WHEN row.splitFrom IS NULL THEN null ELSE $now END
-})
-WITH p, row
-CALL (p, row) {
-  UNWIND row.items AS id
-  MATCH (n:Item) WHERE elementId(n) = id
-  CREATE (n)-[:OF]->(p)
-}
-CALL (p, row) {
-  UNWIND row.identifiers AS id
-  MATCH (n:Identifier) WHERE elementId(n) = id
-  CREATE (n)-[:OF]->(p)
-};
+});
 
 // name: detach-identifiers!(keys)
 // Identifiers that stopped linking leave their person.
@@ -60,7 +48,7 @@ MATCH (:Identifier {key: k})-[o:OF]->(:Person)
 DELETE o;
 
 // name: attach-to-persons!(groups)
-// Records, events and identifiers that belong to no person yet join an existing one:
+// Records, events and identifiers that belong to no person yet join theirs (new or not):
 // groups {person, items: [element ids], identifiers: [element ids]}, the ids read by
 // this transaction's earlier statements. They were read without a person under their
 // write lock, so no OF relationship can exist: CREATE, not MERGE.

@@ -455,14 +455,14 @@ async def resolve_batch_tx(
             assigned[root] = pid
             used.add(pid)
 
-    new_rows: dict[str, dict[str, Any]] = {}
+    new_rows: list[dict[str, Any]] = []
     for root in groups:
         if root not in assigned:
             ws = group_weights[root]
             split_from = max(ws, key=lambda p: (ws[p], p)) if ws else None
             pid = str(uuid.uuid4())
             assigned[root] = pid
-            new_rows[pid] = {"id": pid, "splitFrom": split_from, "items": [], "identifiers": []}
+            new_rows.append({"id": pid, "splitFrom": split_from})
             if split_from:
                 outcome.split += 1
             else:
@@ -484,11 +484,11 @@ async def resolve_batch_tx(
             orphaned.append(pid)
 
     # Members with no person yet (new items, new identifiers: most of a batch) get a
-    # plain CREATE, grouped by person (a new person is created with them); only members
-    # changing person need the statement that finds and deletes their old OF
-    # relationship. Members without a person are nearly always this batch's own items
-    # and identifiers, whose element ids are known; the rest (a value the batch did not
-    # send that starts linking again) go by key, as movers do.
+    # plain CREATE, grouped by person; only members changing person need the statement
+    # that finds and deletes their old OF relationship. Members without a person are
+    # nearly always this batch's own items and identifiers, whose element ids are known;
+    # the rest (a value the batch did not send that starts linking again) go by key, as
+    # movers do.
     assign_rows: list[dict[str, Any]] = []
     attach: dict[str, dict[str, Any]] = {}
     for root, elems in groups.items():
@@ -499,7 +499,7 @@ async def resolve_batch_tx(
             key = e[1]
             current = owner.get(e) or person_of.get(key)
             if current is None and key in node_id:
-                group = new_rows.get(target) or attach.setdefault(
+                group = attach.setdefault(
                     target, {"person": target, "items": [], "identifiers": []}
                 )
                 group["items" if is_item.get(key, True) else "identifiers"].append(node_id[key])
@@ -509,7 +509,7 @@ async def resolve_batch_tx(
     if became_nonlinking:
         await tx.run("detach-identifiers", keys=sorted(became_nonlinking))
     if new_rows:
-        await tx.run("create-persons", rows=list(new_rows.values()), now=now)
+        await tx.run("create-persons", rows=new_rows, now=now)
     if attach:
         await tx.run("attach-to-persons", groups=[attach[pid] for pid in sorted(attach)])
     if assign_rows:
