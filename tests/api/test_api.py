@@ -249,12 +249,10 @@ async def test_journey_filters_channels_summary_and_transitions(api: Api) -> Non
     assert person["transitions"][0]["seconds"] == 86400.0
 
 
-async def test_merge_keeps_old_ids_reachable_and_explain_shows_the_chain(api: Api) -> None:
+def merge_records() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Two records of two persons (an email, a device), and the record that merges them."""
     a = {"source": "eshop", "id": "a", "identifiers": [{"type": "EMAIL", "value": "x@example.org"}]}
     b = {"source": "app", "id": "b", "identifiers": [{"type": "DEVICE", "value": "cookie-1"}]}
-    first = (await api.gql(UPSERT, {"items": [a, b]}))["data"]["upsertRecords"]
-    old_ids = {r["personId"] for r in first}
-    assert len(old_ids) == 2
     bridge = {
         "source": "crm",
         "id": "c",
@@ -263,6 +261,14 @@ async def test_merge_keeps_old_ids_reachable_and_explain_shows_the_chain(api: Ap
             {"type": "DEVICE", "value": "cookie-1"},
         ],
     }
+    return [a, b], bridge
+
+
+async def test_merge_keeps_old_ids_reachable_and_explain_shows_the_chain(api: Api) -> None:
+    apart, bridge = merge_records()
+    first = (await api.gql(UPSERT, {"items": apart}))["data"]["upsertRecords"]
+    old_ids = {r["personId"] for r in first}
+    assert len(old_ids) == 2
     merged = (await api.gql(UPSERT, {"items": [bridge]}))["data"]["upsertRecords"][0]
     survivor = merged["personId"]
     assert survivor in old_ids

@@ -12,6 +12,7 @@ from tests.api.test_api import (
     UPSERT,
     events,
     household_records,
+    merge_records,
     sofa_records,
 )
 
@@ -132,21 +133,12 @@ async def test_prefetched_answers_equal_the_loader_path(api: Api) -> None:
 
 
 async def test_prefetch_keeps_aliases_errors_and_fields_it_does_not_plan(api: Api) -> None:
-    a = {"source": "eshop", "id": "a", "identifiers": [{"type": "EMAIL", "value": "x@example.org"}]}
-    b = {"source": "app", "id": "b", "identifiers": [{"type": "DEVICE", "value": "cookie-1"}]}
-    first = (await api.gql(UPSERT, {"items": [a, b]}))["data"]["upsertRecords"]
+    apart, bridge = merge_records()
+    first = (await api.gql(UPSERT, {"items": apart}))["data"]["upsertRecords"]
     device_events = events(3)
     for e in device_events:
         e["identifiers"] = [{"type": "DEVICE", "value": "cookie-1"}]
     await api.gql(EVENTS, {"items": device_events})
-    bridge = {
-        "source": "crm",
-        "id": "c",
-        "identifiers": [
-            {"type": "EMAIL", "value": "x@example.org"},
-            {"type": "DEVICE", "value": "cookie-1"},
-        ],
-    }
     survivor = (await api.gql(UPSERT, {"items": [bridge]}))["data"]["upsertRecords"][0]
     loaded = (await _count(api, LOADED, {"ident": {"type": "EMAIL", "value": "x@example.org"}}))[1][
         "persons"
