@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
 from service import readmodels
 from service.api.auth import Access, authenticate
-from service.errors import AmbiguousIdentifier
 from service.graph import Graph
 from service.ingest import Ingestor
 from service.live import Broker
@@ -32,60 +31,34 @@ class Loaders:
 
     @cached_property
     def persons(self) -> DataLoader[str, readmodels.PersonView | None]:
-        async def persons(ids: list[str]) -> list[readmodels.PersonView | None]:
-            return await readmodels.persons_by_ids(self.graph, ids)
-
-        return DataLoader(load_fn=persons)
+        return DataLoader(load_fn=partial(readmodels.persons_by_ids, self.graph))
 
     @cached_property
     def identifiers(self) -> DataLoader[str, list[readmodels.IdentifierView]]:
-        async def identifiers(ids: list[str]) -> list[list[readmodels.IdentifierView]]:
-            return await readmodels.identifiers(self.graph, ids)
-
-        return DataLoader(load_fn=identifiers)
+        return DataLoader(load_fn=partial(readmodels.identifiers, self.graph))
 
     @cached_property
     def records(self) -> DataLoader[str, list[readmodels.RecordView]]:
-        async def records(ids: list[str]) -> list[list[readmodels.RecordView]]:
-            return await readmodels.records(self.graph, ids)
-
-        return DataLoader(load_fn=records)
+        return DataLoader(load_fn=partial(readmodels.records, self.graph))
 
     @cached_property
     def channels(self) -> DataLoader[str, list[readmodels.ChannelSummary]]:
-        async def channels(ids: list[str]) -> list[list[readmodels.ChannelSummary]]:
-            return await readmodels.channels(self.graph, ids)
-
-        return DataLoader(load_fn=channels)
+        return DataLoader(load_fn=partial(readmodels.channels, self.graph))
 
     @cached_property
     def activity(self) -> DataLoader[str, tuple[datetime | None, datetime | None]]:
-        async def activity(ids: list[str]) -> list[tuple[datetime | None, datetime | None]]:
-            return await readmodels.activity(self.graph, ids)
-
-        return DataLoader(load_fn=activity)
+        return DataLoader(load_fn=partial(readmodels.activity, self.graph))
 
     @cached_property
     def journeys(self) -> DataLoader[readmodels.JourneyRequest, readmodels.JourneyPage]:
-        async def journeys(
-            requests: list[readmodels.JourneyRequest],
-        ) -> list[readmodels.JourneyPage]:
-            return await readmodels.journeys(self.graph, requests)
-
-        return DataLoader(load_fn=journeys)
+        return DataLoader(load_fn=partial(readmodels.journeys, self.graph))
 
     @cached_property
     def pages(self) -> DataLoader[readmodels.PageRequest, readmodels.PersonPage | None]:
         """A person with their identifiers and first journey page in one statement:
         ``Query.person`` loads it, then primes ``identifiers`` and ``journeys``. An
         ambiguous identifier's ``AmbiguousIdentifier`` is raised by ``load``."""
-
-        async def pages(
-            requests: list[readmodels.PageRequest],
-        ) -> list[readmodels.PersonPage | AmbiguousIdentifier | None]:
-            return await readmodels.person_pages(self.graph, requests)
-
-        return DataLoader(load_fn=pages)
+        return DataLoader(load_fn=partial(readmodels.person_pages, self.graph))
 
 
 @dataclass
