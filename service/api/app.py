@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,14 +18,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from service.api.auth import authenticate, key_from_headers
+from service.api.compiled import Lookup, Plans, StepAside
 from service.api.context import Context
-from service.api.schema import build_schema
+from service.api.schema import build_schema, plans_of
 from service.errors import OmnidError
 from service.graph import Graph
 from service.ingest import Ingestor
@@ -68,6 +71,81 @@ class _GraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
         unset: UnsetType = UNSET
         return unset
+
+
+class _Endpoint:
+    """``/graphql``: a JSON POST whose operation has a compiled plan (a counter lookup,
+    service/api/compiled.py) is answered here, without graphql-core's executor;
+    everything else (GET, GraphiQL, websockets, mutations, other queries, and any
+    request the plan steps aside from, errors included) goes to strawberry as it is."""
+
+    def __init__(self, view: _GraphQL, state: _State) -> None:
+        self.view = view
+        self.state = state
+        self.plans = plans_of(view.schema)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or self.plans is None:
+            await self.view(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        body = await request.body()
+        response = await self._answer(request, body, self.plans)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            # strawberry reads the body again; later receives (disconnect) are real
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.view(scope, replay, send)
+
+    async def _answer(self, request: Request, body: bytes, plans: Plans) -> Response | None:
+        headers = request.headers
+        if headers.get("content-type", "").partition(";")[0].strip().lower() != (
+            "application/json"
+        ):
+            return None
+        accept = headers.get("accept", "")
+        if "multipart/mixed" in accept or "text/event-stream" in accept:
+            return None  # incremental delivery and streams are strawberry's
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(payload, dict) or not _PLAIN_REQUEST.issuperset(payload):
+            return None
+        query, variables = payload.get("query"), payload.get("variables")
+        name = payload.get("operationName")
+        if not isinstance(query, str) or not isinstance(name, str | None):
+            return None
+        if not isinstance(variables, dict | None):
+            return None
+        plan = plans.get(query, name)
+        if plan is None:
+            return None
+        graph, ingestor, _ = self.state.ready()
+        settings = graph.settings
+        try:
+            authenticate(key_from_headers(headers), settings.api_keys).require("read")
+            result = await plan.run(
+                Lookup(graph, ingestor.rules, settings.max_page_size), variables
+            )
+        except (StepAside, OmnidError):
+            return None
+        plans.answered += 1
+        return Response(json.dumps(result, separators=(",", ":")), media_type="application/json")
+
+
+#: The members of a GraphQL-over-HTTP request body a plan answers; any other
+#: (``extensions``) goes to strawberry.
+_PLAIN_REQUEST = frozenset({"query", "variables", "operationName"})
 
 
 class _State:
@@ -130,8 +208,8 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             )
         return JSONResponse({"status": "ready", "neo4j": "ok", "schema": "applied"})
 
-    endpoint = _GraphQL(state, settings)
-    return Starlette(
+    endpoint = _Endpoint(_GraphQL(state, settings), state)
+    app = Starlette(
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
@@ -140,3 +218,5 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         ],
         lifespan=lifespan,
     )
+    app.state.plans = endpoint.plans  # how many lookups plans answered: tests, benchmarks
+    return app

@@ -13,11 +13,12 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from service import readmodels
+from service.api.compiled import Plans
 from service.api.context import Context
 from service.api.documents import DocumentCache, Documents
 from service.api.errors import ClientErrors, log_unexpected
@@ -31,11 +32,19 @@ from service.api.types.ingest import (
     event_to_contract,
     record_to_contract,
 )
-from service.api.types.person import Event, Explanation, Person, prefetch_plan
-from service.errors import InvalidInput, LimitExceeded, NotFound
+from service.api.types.person import Event, Explanation, Person, page_request, prefetch_plan
+from service.errors import LimitExceeded, NotFound
 from service.settings import Settings, load_settings
 
-__all__ = ["LiveEvent", "Mutation", "Query", "Subscription", "build_schema", "schema"]
+__all__ = [
+    "LiveEvent",
+    "Mutation",
+    "Query",
+    "Subscription",
+    "build_schema",
+    "plans_of",
+    "schema",
+]
 
 Info = strawberry.Info[Context, None]
 
@@ -54,19 +63,12 @@ class Query:
         self, info: Info, identifier: IdentifierInput | None = None, id: strawberry.ID | None = None
     ) -> Person | None:
         info.context.require("read")
-        if (identifier is None) == (id is None):
-            raise InvalidInput("give exactly one of `identifier` or `id`", field="person")
         loaders = info.context.loaders
         # Look ahead: the person, their identifiers and the journey page selected come
         # in one statement, primed into the loaders the fields read from.
         # (graphql-core's info: strawberry's converts every selection below on access)
         plan = prefetch_plan(info._raw_info, info.context.settings.max_page_size)
-        if id is not None:
-            request = dataclasses.replace(plan, id=str(id))
-        else:
-            assert identifier is not None
-            value = to_identifier(identifier, info.context.ingestor.rules)
-            request = dataclasses.replace(plan, key=value.key)
+        request = page_request(plan, identifier, id, info.context.ingestor.rules)
         journey = plan.journey
         page = await loaders.pages.load(request)
         if page is None:
@@ -188,6 +190,9 @@ class Subscription:
 
 
 class _Schema(strawberry.Schema):
+    #: Compiled counter lookups (service/api/compiled.py), set by build_schema.
+    plans: Plans
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -211,13 +216,21 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: DocumentCache(documents),
         ClientErrors,
     ]
-    return _Schema(
+    built = _Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=Executor,
     )
+    # The same document cache and rules as DocumentCache applies on the general path.
+    built.plans = Plans(built._schema, documents, (*specified_rules, *documents.rules))
+    return built
+
+
+def plans_of(schema: object) -> Plans | None:
+    """The compiled lookups of a schema ``build_schema`` made; None for any other."""
+    return getattr(schema, "plans", None)
 
 
 schema = build_schema(load_settings({}))

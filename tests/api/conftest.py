@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 
 from service.api.app import create_app
+from service.api.compiled import Plans
 from service.graph import Graph
 from service.settings import DEV_API_KEY
 
@@ -32,6 +33,8 @@ class Api:
     url: str
     graph: Graph
     client: httpx.AsyncClient
+    #: Compiled counter lookups of the running app (service/api/compiled.py).
+    plans: Plans
 
     async def gql(
         self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = ADMIN_KEY
@@ -46,7 +49,7 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-async def api_server(session_graph: Graph) -> AsyncIterator[tuple[str, Graph]]:
+async def api_server(session_graph: Graph) -> AsyncIterator[tuple[str, Graph, Plans]]:
     settings = session_graph.settings.model_copy(
         update={
             "api_keys": {
@@ -60,24 +63,23 @@ async def api_server(session_graph: Graph) -> AsyncIterator[tuple[str, Graph]]:
     )
     graph = Graph(session_graph.driver, settings, session_graph.statements)
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, graph=graph), host="127.0.0.1", port=port, log_level="warning"
-    )
+    app = create_app(settings, graph=graph)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
         if task.done():
             task.result()
-    yield f"http://127.0.0.1:{port}", graph
+    yield f"http://127.0.0.1:{port}", graph, app.state.plans
     server.should_exit = True
     await task
 
 
 @pytest.fixture
-async def api(api_server: tuple[str, Graph], graph: Graph) -> AsyncIterator[Api]:
+async def api(api_server: tuple[str, Graph, Plans], graph: Graph) -> AsyncIterator[Api]:
     """The running service on an emptied graph; ``api.graph`` is the app's own graph."""
-    url, app_graph = api_server
+    url, app_graph, plans = api_server
     app_graph.queries = 0
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        yield Api(url, app_graph, client)
+        yield Api(url, app_graph, client, plans)

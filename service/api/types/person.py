@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any, cast
@@ -19,8 +20,9 @@ from graphql import (
 )
 from service import readmodels
 from service.api.context import Context
-from service.api.types.common import Channel, IdentifierType
+from service.api.types.common import Channel, IdentifierInput, IdentifierType, to_identifier
 from service.errors import InvalidInput, LimitExceeded
+from service.identifiers import IdentifierRules
 
 __all__ = [
     "ChannelSummary",
@@ -35,6 +37,8 @@ __all__ = [
     "Record",
     "SeenWith",
     "Transition",
+    "page_request",
+    "planned_journey",
     "prefetch_plan",
 ]
 
@@ -144,6 +148,13 @@ class EventConnection:
     edges: list[EventEdge]
     page_info: PageInfo
 
+    @classmethod
+    def of(cls, page: readmodels.JourneyPage) -> EventConnection:
+        return cls(
+            edges=[EventEdge(view=e, node=Event.of(e)) for e in page.events],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
 
 @strawberry.type(description="Activity on one channel.")
 class ChannelSummary:
@@ -242,10 +253,7 @@ class Person:
             # primed by a person root that did not select seenWith; this selection does
             info.context.loaders.journeys.clear(request)
             page = await info.context.loaders.journeys.load(request)
-        return EventConnection(
-            edges=[EventEdge(view=e, node=Event.of(e)) for e in page.events],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+        return EventConnection.of(page)
 
     @strawberry.field
     async def channels(self, info: Info) -> list[ChannelSummary]:
@@ -302,7 +310,7 @@ def prefetch_plan(info: GraphQLResolveInfo[Any], max_page_size: int) -> readmode
     journey = None
     if journeys:
         arguments = convert_arguments(info, journeys[0].arguments)
-        journey = _planned_journey(arguments, max_page_size)
+        journey = planned_journey(arguments, max_page_size)
     return readmodels.PageRequest(
         identifiers=bool(identifiers),
         journey=journey,
@@ -345,10 +353,12 @@ def _selects(
     return True
 
 
-def _planned_journey(
+def planned_journey(
     arguments: dict[str, Any], max_page_size: int
 ) -> readmodels.JourneyRequest | None:
-    # Literals arrive as the document spells them (strings), variables already coerced.
+    """The page ``Person.journey`` reads for these arguments, or None when the field
+    would refuse them (it then reports the error itself)."""
+    # Literals may arrive as the document spells them (strings), variables coerced.
     try:
         first = int(arguments.get("first", 20))
         after = arguments.get("after")
@@ -372,6 +382,23 @@ def _planned_journey(
         )
     except (TypeError, ValueError, InvalidInput):
         return None
+
+
+def page_request(
+    plan: readmodels.PageRequest,
+    identifier: IdentifierInput | None,
+    id: str | None,
+    rules: IdentifierRules,
+) -> readmodels.PageRequest:
+    """``plan`` for the person ``Query.person(identifier:|id:)`` asks for: by the
+    identifier's key (normalized first) or by id. Raises the typed error of a bad
+    identifier or of neither/both given."""
+    if (identifier is None) == (id is None):
+        raise InvalidInput("give exactly one of `identifier` or `id`", field="person")
+    if id is not None:
+        return dataclasses.replace(plan, id=str(id))
+    assert identifier is not None
+    return dataclasses.replace(plan, key=to_identifier(identifier, rules).key)
 
 
 def _strings(value: object) -> tuple[str, ...] | None:

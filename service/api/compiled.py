@@ -1,0 +1,484 @@
+"""Counter lookups answered without graphql-core's executor: operations compiled by text.
+
+A store's screen, an e-shop page or a call-center desktop sends the same ``person``
+operation over and over, and graphql-core spent more CPU on each one (building the
+execution context, resolving some sixty fields one by one, completing every value
+through its type) than Neo4j and the driver together (bench/README.md). An operation
+that reads persons through ``person`` only, and on them only what the one-statement
+lookup ``person-pages`` returns (``id``, ``mergedFrom``, ``splitFrom``, ``identifiers``,
+``journey``), is compiled once, by its text, into a ``Plan``: its selections flattened
+(fragments expanded, fields of one response key merged), each field turned into a
+small writer. At run time the plan coerces the variables and arguments with
+graphql-core, reads every root's page in one ``readmodels.person_pages`` call, builds
+the same strawberry objects the resolvers build (``Person.of``, ``PersonIdentifier.of``,
+``EventConnection.of``) and writes the response directly, serializing leaves with the
+schema's own scalar and enum types: the answer graphql-core gives, for a fraction of
+the CPU.
+
+The plan never reports an error itself: it steps aside (``StepAside``) and the request
+goes through strawberry as it always has, errors included. It steps aside for a document
+it does not cover (compiled as None: a mutation, another root field, ``records`` or
+``channels``, a directive, two ``journey`` selections on one person), variables that do
+not coerce, a caller without the ``read`` scope, an identifier that does not normalize,
+an ambiguous identifier, a journey argument out of bounds, or a null where the schema
+promises a value.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, cast
+
+from graphql.error import GraphQLError
+from graphql.execution.values import VariableValues, get_variable_values
+from graphql.validation import ASTValidationRule
+from strawberry.types.field import StrawberryField
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionNode,
+    Undefined,
+    get_argument_values,
+    get_operation_ast,
+)
+from service import readmodels
+from service.api.documents import Documents
+from service.api.types.common import AddressInput, IdentifierInput, IdentifierType
+from service.api.types.person import (
+    EventConnection,
+    Person,
+    PersonIdentifier,
+    page_request,
+    planned_journey,
+)
+from service.errors import OmnidError
+from service.graph import Graph
+from service.identifiers import IdentifierRules
+
+__all__ = ["Lookup", "Plan", "Plans", "StepAside", "compile_operation"]
+
+#: The key strawberry stores its own definition under in a GraphQL field's extensions.
+_DEFINITION = "strawberry-definition"
+
+#: What the plan needs of the request besides its variables.
+Variables = VariableValues
+
+
+class StepAside(Exception):
+    """The plan does not answer this request; strawberry does."""
+
+
+class _Unsupported(Exception):
+    """The document uses something the plan does not cover (compiled as None)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One response key: the field's name, its first node (arguments) and the merged
+    selections below every node of that key."""
+
+    key: str
+    name: str
+    node: FieldNode
+    selections: tuple[SelectionNode, ...]
+
+
+def _collect(
+    selections: Sequence[SelectionNode], fragments: dict[str, FragmentDefinitionNode]
+) -> list[_Field]:
+    """Fields by response key, in document order, through fragments (as graphql-core's
+    ``collect_fields`` does for object types: validation already checked the type
+    conditions and that fields of one key can merge)."""
+    order: list[str] = []
+    found: dict[str, tuple[str, FieldNode, list[SelectionNode]]] = {}
+    pending = list(selections)
+    while pending:
+        node = pending.pop(0)
+        if node.directives:
+            raise _Unsupported("directives")
+        if isinstance(node, FieldNode):
+            key = node.alias.value if node.alias else node.name.value
+            below = list(node.selection_set.selections) if node.selection_set else []
+            if key in found:
+                found[key][2].extend(below)
+            else:
+                order.append(key)
+                found[key] = (node.name.value, node, below)
+        elif isinstance(node, InlineFragmentNode):
+            pending[:0] = node.selection_set.selections
+        elif isinstance(node, FragmentSpreadNode):
+            fragment = fragments[node.name.value]
+            if fragment.directives or getattr(fragment, "variable_definitions", None):
+                raise _Unsupported("fragment directives or variables")
+            pending[:0] = fragment.selection_set.selections
+    return [_Field(k, found[k][0], found[k][1], tuple(found[k][2])) for k in order]
+
+
+Writer = Callable[[Any], Any]
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Writer:
+    serialize = type_.serialize
+
+    def write(value: Any) -> Any:
+        out = serialize(value)
+        if out is None or out is Undefined:
+            raise StepAside  # graphql-core reports it as an error
+        return out
+
+    return write
+
+
+class _Compiler:
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode) -> None:
+        self.schema = schema
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def fields(self, selections: Sequence[SelectionNode]) -> list[_Field]:
+        return _collect(selections, self.fragments)
+
+    def value(self, type_: GraphQLOutputType, selections: Sequence[SelectionNode]) -> Writer:
+        """A writer completing a value of ``type_`` as graphql-core's ``complete_value``."""
+        if isinstance(type_, GraphQLNonNull):
+            inner = self.value(type_.of_type, selections)
+
+            def non_null(value: Any) -> Any:
+                if value is None:
+                    raise StepAside  # a null in a non-null field: graphql-core's error
+                return inner(value)
+
+            return non_null
+        if isinstance(type_, GraphQLList):
+            item = self.value(type_.of_type, selections)
+
+            def list_(value: Any) -> Any:
+                return None if value is None else [item(v) for v in value]
+
+            return list_
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            leaf = _leaf(type_)
+            return lambda value: None if value is None else leaf(value)
+        if isinstance(type_, GraphQLObjectType):
+            obj = self.object(type_, self.fields(selections))
+            return lambda value: None if value is None else obj(value)
+        raise _Unsupported(f"type {type_}")
+
+    def field(self, type_: GraphQLObjectType, f: _Field) -> Writer:
+        """A writer of one plain field (an attribute, or a resolver that takes nothing
+        but the object) of a strawberry object of ``type_``."""
+        if f.name == "__typename":
+            name = type_.name
+            return lambda _source: name
+        field_def = type_.fields[f.name]
+        read = _reader(field_def)
+        complete = self.value(field_def.type, f.selections)
+        return lambda source: complete(read(source))
+
+    def object(self, type_: GraphQLObjectType, fields: Sequence[_Field]) -> Writer:
+        writers = [(f.key, self.field(type_, f)) for f in fields]
+
+        def write(source: Any) -> dict[str, Any]:
+            return {key: w(source) for key, w in writers}
+
+        return write
+
+
+def _reader(field_def: GraphQLField) -> Callable[[Any], Any]:
+    """How strawberry reads a field without arguments from its object."""
+    field = (field_def.extensions or {}).get(_DEFINITION)
+    if field_def.args or not isinstance(field, StrawberryField) or field.extensions:
+        raise _Unsupported("a field with arguments or extensions")
+    if getattr(field, "permission_classes", None):
+        raise _Unsupported("permissions")
+    resolver = field.base_resolver
+    if resolver is None:
+        if field.python_name is None or field.default_resolver is not getattr:
+            raise _Unsupported("a custom default resolver")
+        name = field.python_name
+        return lambda source: getattr(source, name)
+    if resolver.is_async or resolver.arguments or resolver.info_parameter is not None:
+        raise _Unsupported("a resolver taking arguments or info, or async")
+    func = cast(Callable[[Any], Any], resolver.wrapped_func)
+    return func
+
+
+@dataclass(frozen=True, slots=True)
+class _Root:
+    """One ``person`` root field: how to build its page request and write its answer."""
+
+    key: str
+    node: FieldNode
+    field_def: GraphQLField
+    base: readmodels.PageRequest  # what is selected (identifiers, sources, seenWith)
+    journey_def: GraphQLField | None
+    journey_node: FieldNode | None
+    person: Callable[[readmodels.PersonPage, Variables], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a plan needs of the service: the graph and how identifiers normalize."""
+
+    graph: Graph
+    rules: IdentifierRules
+    max_page_size: int
+
+
+class Plan:
+    """A compiled ``person`` operation; ``run`` answers it or raises ``StepAside``."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        roots: list[tuple[str, _Root | None]],
+    ) -> None:
+        self.schema = schema
+        self.operation = operation
+        self.roots = roots  # (response key, root); None: __typename
+
+    async def run(self, lookup: Lookup, variables: dict[str, Any] | None) -> dict[str, Any]:
+        """``{"data": ...}`` as strawberry would answer it; the caller holds ``read``."""
+        coerced = get_variable_values(
+            self.schema, self.operation.variable_definitions or (), variables or {}
+        )
+        if isinstance(coerced, list):
+            raise StepAside  # graphql-core reports the variables' errors
+        requests: list[readmodels.PageRequest] = []
+        for _, root in self.roots:
+            if root is not None:
+                requests.append(self._request(root, coerced, lookup))
+        unique = list(dict.fromkeys(requests))
+        pages = await readmodels.person_pages(lookup.graph, unique) if unique else []
+        by_request = dict(zip(unique, pages, strict=True))
+        data: dict[str, Any] = {}
+        index = 0
+        for key, root in self.roots:
+            if root is None:
+                data[key] = "Query"
+                continue
+            page = by_request[requests[index]]
+            index += 1
+            if isinstance(page, OmnidError):
+                raise StepAside  # the ambiguous identifier's error
+            data[key] = None if page is None else root.person(page, coerced)
+        return {"data": data}
+
+    def _request(self, root: _Root, variables: Variables, lookup: Lookup) -> readmodels.PageRequest:
+        args = get_argument_values(root.field_def, root.node, variables)
+        identifier = _identifier_input(args.get("identifier"))
+        journey = None
+        if root.journey_def is not None and root.journey_node is not None:
+            journey = planned_journey(
+                get_argument_values(root.journey_def, root.journey_node, variables),
+                lookup.max_page_size,
+            )
+            if journey is None:
+                raise StepAside  # the field reports its own argument error
+        plan = replace(root.base, journey=journey)
+        try:
+            return page_request(plan, identifier, args.get("id"), lookup.rules)
+        except OmnidError:
+            raise StepAside from None
+
+
+def _identifier_input(value: dict[str, Any] | None) -> IdentifierInput | None:
+    """graphql-core's coerced input as the object strawberry hands the resolver."""
+    if value is None:
+        return None
+    address = value.get("address")
+    return IdentifierInput(
+        type=IdentifierType(value["type"]),
+        value=value.get("value"),
+        address=AddressInput(**address) if address is not None else None,
+        country=value.get("country"),
+    )
+
+
+def _person_writer(
+    compiler: _Compiler, person_type: GraphQLObjectType, fields: list[_Field]
+) -> tuple[
+    Callable[[readmodels.PersonPage, Variables], dict[str, Any]],
+    readmodels.PageRequest,
+    _Field | None,
+]:
+    """How to write a person from its page, what the page must read, and the journey."""
+    writers: list[tuple[str, _PersonWriter]] = []
+    journeys = [f for f in fields if f.name == "journey"]
+    if len(journeys) > 1:
+        raise _Unsupported("two journey pages on one person")
+    identifiers = [f for f in fields if f.name == "identifiers"]
+    sources = seen_with = False
+    for f in fields:
+        if f.name in ("identifiers", "journey"):
+            field_def = person_type.fields[f.name]
+            complete = compiler.value(field_def.type, f.selections)
+            if f.name == "identifiers":
+                sources = sources or _selects(compiler, f.selections, ("sources",))
+                writers.append((f.key, _identifiers_writer(field_def, f, complete)))
+            else:
+                seen_with = _selects(compiler, f.selections, ("edges", "node", "seenWith"))
+                writers.append((f.key, _journey_writer(complete)))
+        elif f.name in ("id", "mergedFrom", "splitFrom", "__typename"):
+            writers.append((f.key, _plain_writer(compiler.field(person_type, f))))
+        else:
+            raise _Unsupported(f"Person.{f.name} is not in the one-statement lookup")
+
+    def write(page: readmodels.PersonPage, variables: Variables) -> dict[str, Any]:
+        person = Person.of(page.person)
+        return {key: w(page, person, variables) for key, w in writers}
+
+    base = readmodels.PageRequest(
+        identifiers=bool(identifiers), sources=sources, seen_with=seen_with
+    )
+    return write, base, journeys[0] if journeys else None
+
+
+_PersonWriter = Callable[[readmodels.PersonPage, Person, Variables], Any]
+
+
+def _plain_writer(write: Writer) -> _PersonWriter:
+    return lambda _page, person, _variables: write(person)
+
+
+def _journey_writer(complete: Writer) -> _PersonWriter:
+    def write(page: readmodels.PersonPage, _person: Person, _variables: Variables) -> Any:
+        assert page.journey is not None  # the request planned it
+        return complete(EventConnection.of(page.journey))
+
+    return write
+
+
+def _identifiers_writer(field_def: GraphQLField, f: _Field, complete: Writer) -> _PersonWriter:
+    def write(page: readmodels.PersonPage, _person: Person, variables: Variables) -> Any:
+        types = get_argument_values(field_def, f.node, variables).get("types")
+        wanted = {IdentifierType(t).value for t in types} if types is not None else None
+        views = page.identifiers or []
+        return complete(
+            [PersonIdentifier.of(v) for v in views if wanted is None or v.type in wanted]
+        )
+
+    return write
+
+
+def _selects(compiler: _Compiler, selections: Sequence[SelectionNode], path: Sequence[str]) -> bool:
+    level = list(selections)
+    for name in path:
+        below: list[SelectionNode] = []
+        found = False
+        for f in compiler.fields(level):
+            if f.name == name:
+                found = True
+                below.extend(f.selections)
+        if not found:
+            return False
+        level = below
+    return True
+
+
+def compile_operation(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> Plan | None:
+    """The plan of a *valid* document's operation, or None when it is not covered."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation != OperationType.QUERY:
+        return None
+    if operation.directives:
+        return None
+    query_type = schema.query_type
+    person_type = schema.get_type("Person")
+    if query_type is None or not isinstance(person_type, GraphQLObjectType):
+        return None
+    compiler = _Compiler(schema, document)
+    roots: list[tuple[str, _Root | None]] = []
+    try:
+        for f in compiler.fields(operation.selection_set.selections):
+            if f.name == "__typename":
+                roots.append((f.key, None))
+                continue
+            if f.name != "person":
+                return None
+            write, base, journey = _person_writer(
+                compiler, person_type, compiler.fields(f.selections)
+            )
+            roots.append(
+                (
+                    f.key,
+                    _Root(
+                        key=f.key,
+                        node=f.node,
+                        field_def=query_type.fields["person"],
+                        base=base,
+                        journey_def=person_type.fields["journey"] if journey else None,
+                        journey_node=journey.node if journey else None,
+                        person=write,
+                    ),
+                )
+            )
+    except _Unsupported:
+        return None
+    return Plan(schema, operation, roots)
+
+
+class Plans:
+    """Plans by (operation text, operation name), compiled on first sight (LRU, bounded).
+
+    Parsing and validation go through the schema's own ``Documents`` with the rules the
+    general path applies (so the limits on depth, tokens and aliases hold here too): an
+    invalid document gets no plan, and strawberry reports its errors.
+    """
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        documents: Documents,
+        rules: Sequence[type[ASTValidationRule]],
+        maxsize: int = 512,
+    ) -> None:
+        self.schema = schema
+        self.documents = documents
+        self.rules = tuple(rules)
+        self.maxsize = maxsize
+        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        #: Requests answered by a plan: tests and benchmarks read it.
+        self.answered = 0
+
+    def get(self, text: str, operation_name: str | None) -> Plan | None:
+        key = (text, operation_name)
+        try:
+            plan = self._plans[key]
+        except KeyError:
+            plan = self._compile(text, operation_name)
+            self._plans[key] = plan
+            if len(self._plans) > self.maxsize:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(key)
+        return plan
+
+    def _compile(self, text: str, operation_name: str | None) -> Plan | None:
+        try:
+            document = self.documents.parse(text)
+        except GraphQLError:
+            return None
+        if self.documents.validate(self.schema, text, document, self.rules):
+            return None
+        return compile_operation(self.schema, document, operation_name)
