@@ -86,7 +86,7 @@ async def main(args: argparse.Namespace) -> int:
         print(
             f"ingest: {len(dataset.items):,} items in {seconds:.1f} s = "
             f"{len(dataset.items) / seconds:,.0f} items/s (batches of {settings.batch_size:,}, "
-            f"up to {settings.ingest_writers} in flight); {len(report.errors)} errors, "
+            f"{settings.ingest_writers} written at once); {len(report.errors)} errors, "
             f"{report.merged:,} merges, "
             f"{report.split:,} splits, {len(report.shared):,} identifiers became shared"
         )

@@ -148,3 +148,24 @@ MATCH (r:Item:Record {key: $key})
 RETURN r.attributes AS attributes, r.country AS country,
        [(r)-[:HAS]->(i:Identifier) |
           {type: i.type, value: i.value, display: i.display[0], blocked: i.blocked}] AS identifiers;
+
+// name: window-links^(identifiers, records)
+// Before a bulk load writes a window of batches as several concurrent transactions
+// (Ingestor.ingest_batches): the persons the window's identifiers and stored records
+// already belong to, and the identifiers the stored records carry, so that items
+// reaching one person go to one transaction. Two transactions sharing a person wait on
+// each other's locks and can deadlock (then the driver retries a whole batch after a
+// second). Parallel lists; a person '' when none.
+CALL () {
+  UNWIND $identifiers AS k
+  MATCH (:Identifier {key: k})-[:OF]->(p:Person)
+  RETURN collect(k) AS identifiers, collect(p.id) AS persons
+}
+CALL () {
+  UNWIND $records AS k
+  MATCH (r:Item {key: k})
+  OPTIONAL MATCH (r)-[:OF]->(p:Person)
+  RETURN collect(k) AS records, collect(coalesce(p.id, '')) AS recordPersons,
+         collect([(r)-[:HAS]->(x:Identifier) | x.key]) AS carried
+}
+RETURN identifiers, persons, records, recordPersons, carried;

@@ -12,11 +12,11 @@ import asyncio
 import json
 import logging
 import time
-from collections import deque
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from service.contract import Item, item_key, parse_item
 from service.errors import InvalidInput, NotFound, OmnidError
@@ -75,6 +75,12 @@ class IngestReport:
         self.shared += other.shared
         self.seconds += other.seconds
 
+    def add_outcome(self, outcome: BatchOutcome) -> None:
+        self.created += outcome.created
+        self.merged += outcome.merged
+        self.split += outcome.split
+        self.shared += outcome.shared
+
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
@@ -82,7 +88,24 @@ class _Parsed:
 
     parsed: list[Item | OmnidError]
     unique: list[Item]
-    record_keys: frozenset[str]
+    started: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """Consecutive input batches, validated, re-cut into transactions that share nothing.
+
+    ``groups`` hold the window's distinct items (the last version of a record, the
+    first of an event) cut along connected components of items and the identifiers they
+    carry, so no identifier and no record is in two groups: their transactions take
+    disjoint locks (up to the persons they reach) and can run at once.
+    """
+
+    batches: list[list[Item | OmnidError]]
+    unique: list[Item]
+    #: For an event sent in more than one batch of the window, the first of them: later
+    #: copies report ``unchanged``, as they would had their batch been written alone.
+    first_batch: dict[str, int]
     started: float
 
 
@@ -140,41 +163,105 @@ class Ingestor:
     async def ingest_batches(
         self, batches: Iterable[Sequence[object]], *, writers: int | None = None
     ) -> AsyncIterator[IngestReport]:
-        """Write many batches, one transaction each; yield their reports in input order.
+        """Write many batches; yield one report per batch, in input order.
 
-        A bulk load is a pipeline: the next batch is read and validated in a worker
-        thread while earlier ones write, and up to ``writers`` (default
-        ``settings.ingest_writers``) batch transactions are in flight at once.
-        Resolution is safe under concurrent writers (locks in order, retries), and its
-        result does not depend on arrival order; what does is a record sent twice, whose
-        later version must win: a batch that carries a record an in-flight batch also
-        carries waits for it. ``batches`` is iterated in the worker thread.
+        A bulk load is a pipeline: ``writers`` (default ``settings.ingest_writers``)
+        consecutive batches form a window, validated in a worker thread while the
+        previous window writes. The window's items are re-cut into as many transactions
+        as it has batches, along connected components (items and the identifiers they
+        carry), so that they share no identifier and no record and run at once instead
+        of queueing on each other's locks (customers come back: two consecutive batches
+        share many identifiers). Within a window the last version of a record and the
+        first of an event are the ones written, and a window starts once the one before
+        it has committed, so the file's last version of a record is the one stored.
+        Resolution does not depend on arrival order, and stays correct where two
+        transactions of a window reach the same person (locks in order, retries).
+        ``batches`` is iterated in the worker thread.
         """
         writers = max(1, writers or self.graph.settings.ingest_writers)
         source = iter(batches)
-        in_flight: deque[tuple[frozenset[str], asyncio.Task[IngestReport]]] = deque()
-        reading = asyncio.create_task(asyncio.to_thread(self._read_next, source))
+        reading = asyncio.create_task(asyncio.to_thread(self._read_window, source, writers))
+        writing: list[asyncio.Task[BatchOutcome]] = []
         try:
-            while (batch := await reading) is not None:
-                reading = asyncio.create_task(asyncio.to_thread(self._read_next, source))
-                while in_flight and (
-                    len(in_flight) >= writers
-                    or any(batch.record_keys & keys for keys, _ in in_flight)
-                ):
-                    yield await in_flight.popleft()[1]
-                in_flight.append((batch.record_keys, asyncio.create_task(self._write(batch))))
-            while in_flight:
-                yield await in_flight.popleft()[1]
+            while (window := await reading) is not None:
+                reading = asyncio.create_task(asyncio.to_thread(self._read_window, source, writers))
+                groups = await self._cut(window)
+                writing = [asyncio.create_task(self._commit(group)) for group in groups]
+                await asyncio.wait(writing)
+                outcomes = [task.result() for task in writing]
+                writing = []
+                for report in self._window_reports(window, groups, outcomes):
+                    yield report
         finally:
             # On an error or an abandoned iteration, let started transactions finish
             # (each commits or rolls back whole) instead of cancelling them mid-flight.
-            started: list[asyncio.Future[Any]] = [task for _, task in in_flight]
-            started.append(reading)
-            await asyncio.gather(*started, return_exceptions=True)
+            await asyncio.gather(*writing, reading, return_exceptions=True)
 
-    def _read_next(self, source: Iterator[Sequence[object]]) -> _Parsed | None:
-        raw = next(source, None)
-        return None if raw is None else self._prepare(raw)
+    def _read_window(self, source: Iterator[Sequence[object]], size: int) -> _Window | None:
+        started = time.perf_counter()
+        batches: list[list[Item | OmnidError]] = []
+        for raw in source:
+            batches.append(self.parse(raw))
+            if len(batches) >= size:
+                break
+        if not batches:
+            return None
+        unique: dict[str, Item] = {}
+        first_batch: dict[str, int] = {}
+        for number, parsed in enumerate(batches):
+            for entry in parsed:
+                if not isinstance(entry, Item):
+                    continue
+                if entry.kind == "record":
+                    unique[entry.key] = entry
+                elif entry.key not in unique:
+                    unique[entry.key] = entry
+                    first_batch[entry.key] = number
+        return _Window(batches, list(unique.values()), first_batch, started)
+
+    async def _cut(self, window: _Window) -> list[list[Item]]:
+        """The window's items in transactions that share no identifier, record or person."""
+        if len(window.batches) <= 1 or len(window.unique) <= 1:
+            return [window.unique]
+        identifiers = sorted({i.key for item in window.unique for i in item.identifiers})
+        records = sorted(item.key for item in window.unique if item.kind == "record")
+        found = await self.graph.query("window-links", identifiers=identifiers, records=records)
+        # What joins items beyond what they carry: the person an identifier or a stored
+        # record belongs to, and the identifiers a stored record carried until now (the
+        # transaction rewriting it changes their relationships).
+        links: list[tuple[str, str]] = [
+            (key, "person/" + person)
+            for key, person in zip(found["identifiers"], found["persons"], strict=True)
+        ]
+        for key, person, carried in zip(
+            found["records"], found["recordPersons"], found["carried"], strict=True
+        ):
+            if person:
+                links.append((key, "person/" + person))
+            links += [(key, other) for other in carried]
+        return _components(window.unique, len(window.batches), links)
+
+    def _window_reports(
+        self, window: _Window, groups: list[list[Item]], outcomes: Sequence[BatchOutcome]
+    ) -> Iterator[IngestReport]:
+        group_of = {item.key: n for n, group in enumerate(groups) for item in group}
+        for number, parsed in enumerate(window.batches):
+            report = IngestReport()
+            for index, entry in enumerate(parsed):
+                if isinstance(entry, OmnidError):
+                    report.results.append(ItemResult(index, None, "error", error=entry))
+                    continue
+                outcome = outcomes[group_of[entry.key]]
+                unchanged = entry.key in outcome.unchanged or (
+                    entry.kind == "event" and window.first_batch[entry.key] < number
+                )
+                report.results.append(self._result(index, entry, outcome, unchanged))
+            # Each transaction's counts go to one batch of the window (their sum is what
+            # the window did; a transaction is not any one input batch).
+            if number < len(outcomes):
+                report.add_outcome(outcomes[number])
+            report.seconds = time.perf_counter() - window.started
+            yield report
 
     def _prepare(self, raw_items: Sequence[object]) -> _Parsed:
         started = time.perf_counter()
@@ -184,8 +271,7 @@ class Ingestor:
         for entry in parsed:
             if isinstance(entry, Item) and (entry.kind == "record" or entry.key not in unique):
                 unique[entry.key] = entry
-        records = frozenset(k for k, item in unique.items() if item.kind == "record")
-        return _Parsed(parsed, list(unique.values()), records, started)
+        return _Parsed(parsed, list(unique.values()), started)
 
     async def remove_identifier(self, source: str, id: str, identifier: Identifier) -> ItemResult:
         """Correct a record: re-send it without ``identifier``, which may split a person.
@@ -228,35 +314,81 @@ class Ingestor:
         return await self._write(self._prepare(raw_items))
 
     async def _write(self, batch: _Parsed) -> IngestReport:
-        parsed, unique, started = batch.parsed, batch.unique, batch.started
+        outcome = await self._commit(batch.unique)
         report = IngestReport()
+        for index, entry in enumerate(batch.parsed):
+            if isinstance(entry, OmnidError):
+                report.results.append(ItemResult(index, None, "error", error=entry))
+            else:
+                unchanged = entry.key in outcome.unchanged
+                report.results.append(self._result(index, entry, outcome, unchanged))
+        report.add_outcome(outcome)
+        report.seconds = time.perf_counter() - batch.started
+        return report
+
+    @staticmethod
+    def _result(index: int, item: Item, outcome: BatchOutcome, unchanged: bool) -> ItemResult:
+        blocked = tuple(sorted({i.type for i in item.identifiers if i.blocked}))
+        status: Status = "unchanged" if unchanged else "ok"
+        return ItemResult(index, item.key, status, outcome.persons.get(item.key), None, blocked)
+
+    async def _commit(self, unique: list[Item]) -> BatchOutcome:
+        """Write and resolve distinct items in one transaction."""
+        started = time.perf_counter()
         outcome = BatchOutcome()
         if unique:
             now = datetime.now(UTC)
             outcome = await self.graph.write(resolve_batch_tx, unique, self.policy, now)
             if self.on_commit is not None:
                 await self.on_commit(unique, outcome)
-        for index, entry in enumerate(parsed):
-            if isinstance(entry, OmnidError):
-                report.results.append(ItemResult(index, None, "error", error=entry))
-                continue
-            status: Status = "unchanged" if entry.key in outcome.unchanged else "ok"
-            blocked = tuple(sorted({i.type for i in entry.identifiers if i.blocked}))
-            report.results.append(
-                ItemResult(index, entry.key, status, outcome.persons.get(entry.key), None, blocked)
-            )
-        report.created, report.merged, report.split = outcome.created, outcome.merged, outcome.split
-        report.shared = list(outcome.shared)
-        report.seconds = time.perf_counter() - started
         log.info(
-            "ingested batch: items=%d errors=%d persons_created=%d merges=%d splits=%d "
-            "shared=%d seconds=%.3f",
-            len(parsed),
-            len(report.errors),
+            "ingested batch: items=%d persons_created=%d merges=%d splits=%d shared=%d "
+            "seconds=%.3f",
+            len(unique),
             outcome.created,
             outcome.merged,
             outcome.split,
             len(outcome.shared),
-            report.seconds,
+            time.perf_counter() - started,
         )
-        return report
+        return outcome
+
+
+def _components(
+    items: list[Item], parts: int, links: Iterable[tuple[str, str]] = ()
+) -> list[list[Item]]:
+    """``items`` in at most ``parts`` groups of about equal size that share no item key,
+    no identifier key and nothing ``links`` joins to those keys: whole connected
+    components, largest first into the smallest group. Items keep their input order
+    within a group."""
+    if parts <= 1 or len(items) <= 1:
+        return [items]
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        root = parent.setdefault(key, key)
+        while root != parent[root]:
+            parent[root] = parent[parent[root]]
+            root = parent[root]
+        return root
+
+    for item in items:
+        root = find(item.key)
+        for ident in item.identifiers:
+            other = find(ident.key)
+            if other != root:
+                parent[other] = root
+    for key, other in links:
+        a, b = find(key), find(other)
+        if a != b:
+            parent[b] = a
+    members: dict[str, list[int]] = defaultdict(list)
+    for position, item in enumerate(items):
+        members[find(item.key)].append(position)
+    sizes = [0] * parts
+    chosen: list[list[int]] = [[] for _ in range(parts)]
+    for component in sorted(members.values(), key=lambda c: (-len(c), c[0])):
+        smallest = sizes.index(min(sizes))
+        chosen[smallest] += component
+        sizes[smallest] += len(component)
+    return [[items[p] for p in sorted(group)] for group in chosen if group]

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     max_aliases: int = Field(30, ge=1, validation_alias=_alias("OMNID_MAX_ALIASES"))
     max_page_size: int = Field(200, ge=1, validation_alias=_alias("OMNID_MAX_PAGE_SIZE"))
     max_batch_size: int = Field(1000, ge=1, validation_alias=_alias("OMNID_MAX_BATCH_SIZE"))
+    #: Person lookups one service process runs against Neo4j at once; lookups arriving
+    #: meanwhile wait and share the next statement, up to `lookup_batch` of them
+    #: (service/coalesce.py; figures in bench/README.md).
+    lookup_concurrency: int = Field(
+        2, ge=1, le=64, validation_alias=_alias("OMNID_LOOKUP_CONCURRENCY")
+    )
+    lookup_batch: int = Field(50, ge=1, le=1000, validation_alias=_alias("OMNID_LOOKUP_BATCH"))
     load_demo: bool = Field(True, validation_alias=_alias("OMNID_LOAD_DEMO"))
 
     # Local Neo4j server assembled from Maven jars (omnid neo4j install|start|stop).
@@ -127,10 +134,10 @@ class Settings(BaseSettings):
     #: (bench/README.md, "Ingest throughput": 1.5-3 s each).
     batch_size: int = Field(5000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
     retry_seconds: float = Field(30.0, gt=0, validation_alias=_alias("OMNID_RETRY_SECONDS"))
-    #: Batch transactions a bulk load keeps in flight at once (``Ingestor.ingest``, the
-    #: CLI import); two batches that carry the same record never run at once. A second
-    #: writer overlaps one batch's Python with another's database work where Neo4j has
-    #: cores to spare (on 2 shared cores it measured no gain: bench/README.md).
+    #: Batch transactions a bulk load runs at once (``Ingestor.ingest``, the CLI
+    #: import): that many consecutive batches, re-cut so that they share no identifier,
+    #: record or person and so do not queue on each other's locks (bench/README.md,
+    #: "Fourth session").
     ingest_writers: int = Field(2, ge=1, le=16, validation_alias=_alias("OMNID_INGEST_WRITERS"))
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
