@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,10 +25,12 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from service import readmodels
 from service.api.auth import authenticate, key_from_headers
 from service.api.compiled import Lookup, Plans, StepAside
-from service.api.context import Context
+from service.api.context import Context, Pages
 from service.api.schema import build_schema, plans_of
+from service.coalesce import Coalescer
 from service.errors import OmnidError
 from service.graph import Graph
 from service.ingest import Ingestor
@@ -57,6 +60,7 @@ class _GraphQL(GraphQL[Context, None]):
             settings=graph.settings,
             ingestor=ingestor,
             broker=broker,
+            pages=self.state.pages,
             access=authenticate(key_from_headers(request.headers), graph.settings.api_keys),
             request=request,
             response=response,
@@ -130,13 +134,11 @@ class _Endpoint:
         plan = plans.get(query, name)
         if plan is None:
             return None
-        graph, ingestor, _ = self.state.ready()
-        settings = graph.settings
+        graph, _, _ = self.state.ready()
+        assert self.state.lookup is not None  # set with the graph
         try:
-            authenticate(key_from_headers(headers), settings.api_keys).require("read")
-            result = await plan.run(
-                Lookup(graph, ingestor.rules, settings.max_page_size), variables
-            )
+            authenticate(key_from_headers(headers), graph.settings.api_keys).require("read")
+            result = await plan.run(self.state.lookup, variables)
         except (StepAside, OmnidError):
             return None
         plans.answered += 1
@@ -152,6 +154,8 @@ class _State:
     def __init__(self) -> None:
         self.graph: Graph | None = None
         self.ingestor: Ingestor | None = None
+        self.pages: Pages | None = None
+        self.lookup: Lookup | None = None  # what compiled lookups read with
         self.broker = Broker()
 
     def ready(self) -> tuple[Graph, Ingestor, Broker]:
@@ -170,6 +174,12 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         own = graph is None
         state.graph = graph or Graph.connect(settings)
         state.ingestor = Ingestor(state.graph, on_commit=state.broker.publish)
+        state.pages = Coalescer(
+            partial(readmodels.person_pages, state.graph),
+            concurrency=settings.lookup_concurrency,
+            max_batch=settings.lookup_batch,
+        )
+        state.lookup = Lookup(state.pages.load_many, state.ingestor.rules, settings.max_page_size)
         if settings.neo4j_password.get_secret_value() == DEV_NEO4J_PASSWORD:
             log.warning("using the development Neo4j password; set NEO4J_PASSWORD")
         if DEV_API_KEY in settings.api_keys:

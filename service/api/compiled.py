@@ -27,7 +27,7 @@ promises a value.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -67,8 +67,7 @@ from service.api.types.person import (
     page_request,
     planned_journey,
 )
-from service.errors import OmnidError
-from service.graph import Graph
+from service.errors import AmbiguousIdentifier, OmnidError
 from service.identifiers import IdentifierRules
 
 __all__ = ["Lookup", "Plan", "Plans", "StepAside", "compile_operation"]
@@ -235,9 +234,14 @@ class _Root:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """What a plan needs of the service: the graph and how identifiers normalize."""
+    """What a plan needs of the service: how to read person pages (the service's
+    shared ``Coalescer``, or ``readmodels.person_pages`` bound to a graph), how
+    identifiers normalize, and the largest journey page."""
 
-    graph: Graph
+    pages: Callable[
+        [Sequence[readmodels.PageRequest]],
+        Awaitable[Sequence[readmodels.PersonPage | AmbiguousIdentifier | None]],
+    ]
     rules: IdentifierRules
     max_page_size: int
 
@@ -267,7 +271,7 @@ class Plan:
             if root is not None:
                 requests.append(self._request(root, coerced, lookup))
         unique = list(dict.fromkeys(requests))
-        pages = await readmodels.person_pages(lookup.graph, unique) if unique else []
+        pages = await lookup.pages(unique) if unique else []
         by_request = dict(zip(unique, pages, strict=True))
         data: dict[str, Any] = {}
         index = 0

@@ -11,12 +11,17 @@ from strawberry.dataloader import DataLoader
 
 from service import readmodels
 from service.api.auth import Access, authenticate
+from service.coalesce import Coalescer
+from service.errors import AmbiguousIdentifier
 from service.graph import Graph
 from service.ingest import Ingestor
 from service.live import Broker
 from service.settings import Settings
 
-__all__ = ["Context", "Loaders"]
+__all__ = ["Context", "Loaders", "Pages"]
+
+#: Person-page loads shared by concurrent requests.
+Pages = Coalescer[readmodels.PageRequest, readmodels.PersonPage | AmbiguousIdentifier | None]
 
 
 class Loaders:
@@ -26,8 +31,9 @@ class Loaders:
     builds its own set.
     """
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, pages: Pages | None = None) -> None:
         self.graph = graph
+        self._pages = pages
 
     @cached_property
     def persons(self) -> DataLoader[str, readmodels.PersonView | None]:
@@ -57,7 +63,11 @@ class Loaders:
     def pages(self) -> DataLoader[readmodels.PageRequest, readmodels.PersonPage | None]:
         """A person with their identifiers and first journey page in one statement:
         ``Query.person`` loads it, then primes ``identifiers`` and ``journeys``. An
-        ambiguous identifier's ``AmbiguousIdentifier`` is raised by ``load``."""
+        ambiguous identifier's ``AmbiguousIdentifier`` is raised by ``load``. Through
+        the service's ``Coalescer`` when it has one: concurrent requests share
+        statements."""
+        if self._pages is not None:
+            return DataLoader(load_fn=self._pages.load_many)
         return DataLoader(load_fn=partial(readmodels.person_pages, self.graph))
 
 
@@ -72,12 +82,14 @@ class Context:
     response: Any = None
     #: Set by strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
+    #: The service's shared person-page loads (service/coalesce.py), if any.
+    pages: Pages | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.graph)
+            self._loaders = Loaders(self.graph, self.pages)
         return self._loaders
 
     def fresh_loaders(self) -> None:
