@@ -8,6 +8,7 @@ status and content type, and ``plans.answered`` says which path answered.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -208,3 +209,31 @@ async def test_a_person_with_every_field_by_fragment_equals_the_full_selection(a
     assert compiled
     direct = await api.gql(PREFETCHED, {"ident": SOFA_PHONE, "first": 10})
     assert body == direct
+
+
+async def test_concurrent_lookups_share_statements_and_keep_their_answers(api: Api) -> None:
+    """Lookups arriving while others run go together into the next person-pages
+    statement (service/coalesce.py), each still getting its own person."""
+    items = [
+        {
+            "source": "crm",
+            "id": f"c{i}",
+            "identifiers": [
+                {"type": "EMAIL", "value": f"c{i}@example.org"},
+                {"type": "PHONE", "value": f"+3460012{i:04d}"},
+            ],
+        }
+        for i in range(24)
+    ]
+    await api.gql(UPSERT, {"items": items})
+    alone = [
+        await api.gql(LOOKUP, {"type": "EMAIL", "value": f"c{i}@example.org"}) for i in range(24)
+    ]
+    assert len({a["data"]["person"]["id"] for a in alone}) == 24
+    before = api.graph.queries
+    together = await asyncio.gather(
+        *(api.gql(LOOKUP, {"type": "PHONE", "value": f"+3460012{i:04d}"}) for i in range(24))
+    )
+    assert together == alone
+    statements = api.graph.queries - before
+    assert statements < 24 / 2, f"{statements} statements for 24 concurrent lookups"
