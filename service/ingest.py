@@ -93,16 +93,20 @@ class _Parsed:
 
 @dataclass(frozen=True, slots=True)
 class _Window:
-    """Consecutive input batches, validated, re-cut into transactions that share nothing.
+    """Consecutive input batches, validated, to be re-cut into transactions that share
+    nothing (``Ingestor._cut``).
 
-    ``groups`` hold the window's distinct items (the last version of a record, the
-    first of an event) cut along connected components of items and the identifiers they
-    carry, so no identifier and no record is in two groups: their transactions take
-    disjoint locks (up to the persons they reach) and can run at once.
+    ``unique`` holds the window's distinct items (the last version of a record, the
+    first of an event); ``roots`` their connected components over the identifiers they
+    carry, computed in the reading thread: no identifier and no record will be in two
+    transactions, so they take disjoint locks (up to the persons they reach, which
+    ``_cut`` reads) and run at once.
     """
 
     batches: list[list[Item | OmnidError]]
     unique: list[Item]
+    #: Item and identifier keys -> a key of their component (items and what they carry).
+    roots: dict[str, str]
     #: For an event sent in more than one batch of the window, the first of them: later
     #: copies report ``unchanged``, as they would had their batch been written alone.
     first_batch: dict[str, int]
@@ -182,15 +186,27 @@ class Ingestor:
         source = iter(batches)
         reading = asyncio.create_task(asyncio.to_thread(self._read_window, source, writers))
         writing: list[asyncio.Task[BatchOutcome]] = []
+        written: tuple[_Window, list[list[Item]], list[BatchOutcome], float] | None = None
         try:
             while (window := await reading) is not None:
-                reading = asyncio.create_task(asyncio.to_thread(self._read_window, source, writers))
                 groups = await self._cut(window)
                 writing = [asyncio.create_task(self._commit(group)) for group in groups]
+                # Let the transactions start before anything else runs; the next window
+                # is read (holding the GIL most of the time) while they write, not while
+                # the cut above sits on the path between two windows.
+                await asyncio.sleep(0)
+                reading = asyncio.create_task(asyncio.to_thread(self._read_window, source, writers))
+                if written is not None:
+                    # The previous window's reports are built, and read by the caller,
+                    # while this one writes.
+                    for report in self._window_reports(*written):
+                        yield report
                 await asyncio.wait(writing)
                 outcomes = [task.result() for task in writing]
+                written = (window, groups, outcomes, time.perf_counter())
                 writing = []
-                for report in self._window_reports(window, groups, outcomes):
+            if written is not None:
+                for report in self._window_reports(*written):
                     yield report
         finally:
             # On an error or an abandoned iteration, let started transactions finish
@@ -217,7 +233,8 @@ class Ingestor:
                 elif entry.key not in unique:
                     unique[entry.key] = entry
                     first_batch[entry.key] = number
-        return _Window(batches, list(unique.values()), first_batch, started)
+        items = list(unique.values())
+        return _Window(batches, items, _carried_together(items), first_batch, started)
 
     async def _cut(self, window: _Window) -> list[list[Item]]:
         """The window's items in transactions that share no identifier, record or person."""
@@ -239,10 +256,14 @@ class Ingestor:
             if person:
                 links.append((key, "person/" + person))
             links += [(key, other) for other in carried]
-        return _components(window.unique, len(window.batches), links)
+        return _components(window.unique, window.roots, len(window.batches), links)
 
     def _window_reports(
-        self, window: _Window, groups: list[list[Item]], outcomes: Sequence[BatchOutcome]
+        self,
+        window: _Window,
+        groups: list[list[Item]],
+        outcomes: Sequence[BatchOutcome],
+        finished: float,
     ) -> Iterator[IngestReport]:
         group_of = {item.key: n for n, group in enumerate(groups) for item in group}
         for number, parsed in enumerate(window.batches):
@@ -260,7 +281,7 @@ class Ingestor:
             # the window did; a transaction is not any one input batch).
             if number < len(outcomes):
                 report.add_outcome(outcomes[number])
-            report.seconds = time.perf_counter() - window.started
+            report.seconds = finished - window.started
             yield report
 
     def _prepare(self, raw_items: Sequence[object]) -> _Parsed:
@@ -354,37 +375,47 @@ class Ingestor:
         return outcome
 
 
-def _components(
-    items: list[Item], parts: int, links: Iterable[tuple[str, str]] = ()
-) -> list[list[Item]]:
-    """``items`` in at most ``parts`` groups of about equal size that share no item key,
-    no identifier key and nothing ``links`` joins to those keys: whole connected
-    components, largest first into the smallest group. Items keep their input order
-    within a group."""
-    if parts <= 1 or len(items) <= 1:
-        return [items]
+def _carried_together(items: list[Item]) -> dict[str, str]:
+    """Each item and identifier key -> one key of its connected component (items joined
+    by the identifiers they carry)."""
     parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        root = parent.setdefault(key, key)
-        while root != parent[root]:
-            parent[root] = parent[parent[root]]
-            root = parent[root]
-        return root
-
     for item in items:
-        root = find(item.key)
+        root = _find(parent, item.key)
         for ident in item.identifiers:
-            other = find(ident.key)
+            other = _find(parent, ident.key)
             if other != root:
                 parent[other] = root
+    for key in parent:
+        _find(parent, key)
+    return parent
+
+
+def _find(parent: dict[str, str], key: str) -> str:
+    root = parent.setdefault(key, key)
+    while root != parent[root]:
+        parent[root] = parent[parent[root]]
+        root = parent[root]
+    parent[key] = root
+    return root
+
+
+def _components(
+    items: list[Item], roots: dict[str, str], parts: int, links: Iterable[tuple[str, str]] = ()
+) -> list[list[Item]]:
+    """``items`` in at most ``parts`` groups of about equal size that share no component
+    (``roots``, see :func:`_carried_together`) and nothing ``links`` joins to their keys:
+    whole components, largest first into the smallest group. Items keep their input
+    order within a group."""
+    if parts <= 1 or len(items) <= 1:
+        return [items]
+    parent = dict(roots)
     for key, other in links:
-        a, b = find(key), find(other)
+        a, b = _find(parent, key), _find(parent, other)
         if a != b:
             parent[b] = a
     members: dict[str, list[int]] = defaultdict(list)
     for position, item in enumerate(items):
-        members[find(item.key)].append(position)
+        members[_find(parent, item.key)].append(position)
     sizes = [0] * parts
     chosen: list[list[int]] = [[] for _ in range(parts)]
     for component in sorted(members.values(), key=lambda c: (-len(c), c[0])):
