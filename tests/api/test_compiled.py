@@ -15,7 +15,16 @@ import pytest
 
 from tests.api.conftest import ADMIN_KEY, Api
 from tests.api.test_api import HOUSEHOLD_ADDRESS, UPSERT, household_records, merge_records
-from tests.api.test_prefetch import BY_ID, FIELDS, LOOKUP, PREFETCHED, VARIABLES, _load
+from tests.api.test_prefetch import (
+    ARGUMENT_CASES,
+    BY_ID,
+    CARD,
+    FIELDS,
+    LOOKUP,
+    PREFETCHED,
+    VARIABLES,
+    _load,
+)
 
 
 async def _both(
@@ -43,7 +52,6 @@ async def _both(
     return answered == 1, body
 
 
-CARD = {"type": "LOYALTY_CARD", "value": "70012345"}
 SOFA_PHONE = {"type": "PHONE", "value": "0034600123456"}
 
 
@@ -63,16 +71,7 @@ async def test_the_benchmark_lookup_is_compiled_and_equal(api: Api) -> None:
 
 async def test_every_prefetched_field_and_argument_is_equal(api: Api) -> None:
     await _load(api)
-    cases: list[dict[str, Any]] = [
-        {"ident": SOFA_PHONE},  # an address, several sources
-        {"ident": CARD},
-        {"ident": CARD, "first": 50},
-        {"ident": CARD, "first": 5, "channels": ["WEB", "STORE"]},
-        {"ident": CARD, "first": 3, "types": "purchase"},  # one value for a list
-        {"ident": CARD, "since": "2026-10-03T00:00:00Z", "until": "2026-10-20T10:00:00+00:00"},
-        {"ident": {"type": "EMAIL", "value": "card@example.org"}, "first": 7},
-    ]
-    for variables in cases:
+    for variables in ARGUMENT_CASES:
         compiled, body = await _both(api, PREFETCHED, variables)
         assert compiled and "errors" not in body, variables
         assert body["data"]["person"]["identifiers"]

@@ -47,6 +47,19 @@ query($ident: IdentifierInput!, {VARIABLES}) {{ persons(identifier: $ident) {{ {
 BY_ID = f"""query($id: ID!, {VARIABLES}) {{ person(id: $id) {{ {FIELDS} }} }}"""
 
 
+CARD = {"type": "LOYALTY_CARD", "value": "70012345"}
+#: Variables of PREFETCHED over _load's data: every journey argument, an address.
+ARGUMENT_CASES: list[dict[str, Any]] = [
+    {"ident": {"type": "PHONE", "value": "0034600123456"}},  # sofa buyer: address, sources
+    {"ident": CARD},
+    {"ident": CARD, "first": 50},
+    {"ident": CARD, "first": 5, "channels": ["WEB", "STORE"]},
+    {"ident": CARD, "first": 3, "types": "purchase"},  # one value for a list
+    {"ident": CARD, "since": "2026-10-03T00:00:00Z", "until": "2026-10-20T10:00:00+00:00"},
+    {"ident": {"type": "EMAIL", "value": "card@example.org"}, "first": 7},
+]
+
+
 async def _count(api: Api, query: str, variables: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     before = api.graph.queries
     body = await api.gql(query, variables)
@@ -93,17 +106,7 @@ async def test_the_benchmark_lookup_is_one_query(api: Api) -> None:
 
 async def test_prefetched_answers_equal_the_loader_path(api: Api) -> None:
     await _load(api)
-    card = {"type": "LOYALTY_CARD", "value": "70012345"}
-    cases: list[dict[str, Any]] = [
-        {"ident": {"type": "PHONE", "value": "0034600123456"}},  # sofa buyer: address, sources
-        {"ident": card},
-        {"ident": card, "first": 50},
-        {"ident": card, "first": 5, "channels": ["WEB", "STORE"]},
-        {"ident": card, "first": 3, "types": "purchase"},  # one value for a list
-        {"ident": card, "since": "2026-10-03T00:00:00Z", "until": "2026-10-20T10:00:00+00:00"},
-        {"ident": {"type": "EMAIL", "value": "card@example.org"}, "first": 7},
-    ]
-    for variables in cases:
+    for variables in ARGUMENT_CASES:
         count, prefetched = await _count(api, PREFETCHED, variables)
         assert count == 1, variables
         loaded = (await _count(api, LOADED, variables))[1]
@@ -115,7 +118,7 @@ async def test_prefetched_answers_equal_the_loader_path(api: Api) -> None:
     after = None
     seen = 0
     while True:
-        variables = {"ident": card, "first": 4, "after": after}
+        variables = {"ident": CARD, "first": 4, "after": after}
         count, prefetched = await _count(api, PREFETCHED, variables)
         loaded = (await _count(api, LOADED, variables))[1]
         assert count == 1 and loaded["persons"] == [prefetched["person"]]
@@ -127,7 +130,7 @@ async def test_prefetched_answers_equal_the_loader_path(api: Api) -> None:
     assert seen == 37
 
     # By id, the same person and page.
-    person = (await _count(api, PREFETCHED, {"ident": card}))[1]["person"]
+    person = (await _count(api, PREFETCHED, {"ident": CARD}))[1]["person"]
     count, by_id = await _count(api, BY_ID, {"id": person["id"]})
     assert count == 1 and by_id["person"] == person
 
