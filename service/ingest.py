@@ -349,7 +349,9 @@ class Ingestor:
 
     @staticmethod
     def _result(index: int, item: Item, outcome: BatchOutcome, unchanged: bool) -> ItemResult:
-        blocked = tuple(sorted({i.type for i in item.identifiers if i.blocked}))
+        blocked: tuple[str, ...] = ()
+        if any(i.blocked for i in item.identifiers):
+            blocked = tuple(sorted({i.type for i in item.identifiers if i.blocked}))
         status: Status = "unchanged" if unchanged else "ok"
         return ItemResult(index, item.key, status, outcome.persons.get(item.key), None, blocked)
 
@@ -404,8 +406,8 @@ def _components(
 ) -> list[list[Item]]:
     """``items`` in at most ``parts`` groups of about equal size that share no component
     (``roots``, see :func:`_carried_together`) and nothing ``links`` joins to their keys:
-    whole components, largest first into the smallest group. Items keep their input
-    order within a group."""
+    whole components, largest first into the smallest group (by items and identifiers
+    carried). Items keep their input order within a group."""
     if parts <= 1 or len(items) <= 1:
         return [items]
     parent = dict(roots)
@@ -414,12 +416,16 @@ def _components(
         if a != b:
             parent[b] = a
     members: dict[str, list[int]] = defaultdict(list)
+    weight: dict[str, int] = defaultdict(int)
     for position, item in enumerate(items):
-        members[_find(parent, item.key)].append(position)
+        root = _find(parent, item.key)
+        members[root].append(position)
+        # A transaction's work grows with the items and the identifiers they carry.
+        weight[root] += 1 + len(item.identifiers)
     sizes = [0] * parts
     chosen: list[list[int]] = [[] for _ in range(parts)]
-    for component in sorted(members.values(), key=lambda c: (-len(c), c[0])):
+    for root in sorted(members, key=lambda r: (-weight[r], members[r][0])):
         smallest = sizes.index(min(sizes))
-        chosen[smallest] += component
-        sizes[smallest] += len(component)
+        chosen[smallest] += members[root]
+        sizes[smallest] += weight[root]
     return [[items[p] for p in sorted(group)] for group in chosen if group]
