@@ -141,6 +141,11 @@ class _Endpoint:
             result = await plan.run(self.state.lookup, variables)
         except (StepAside, OmnidError):
             return None
+        except Exception as exc:
+            # A bug of the plan must not become a 500: strawberry answers instead (and
+            # masks its own errors). Only the type: a message may quote a value.
+            log.error("compiled lookup failed (%s); answered by strawberry", type(exc).__name__)
+            return None
         plans.answered += 1
         return Response(json.dumps(result, separators=(",", ":")), media_type="application/json")
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from service.api.compiled import Lookup, Plan
 from tests.api.conftest import ADMIN_KEY, Api
 from tests.api.test_api import HOUSEHOLD_ADDRESS, UPSERT, household_records, merge_records
 from tests.api.test_prefetch import (
@@ -236,3 +237,19 @@ async def test_concurrent_lookups_share_statements_and_keep_their_answers(api: A
     assert together == alone
     statements = api.graph.queries - before
     assert statements < 24 / 2, f"{statements} statements for 24 concurrent lookups"
+
+
+async def test_a_failing_plan_is_answered_by_strawberry(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _load(api)
+
+    async def broken(self: Plan, lookup: Lookup, variables: dict[str, Any] | None) -> None:
+        raise KeyError("EMAIL:someone@example.org")
+
+    monkeypatch.setattr(Plan, "run", broken)
+    compiled, body = await _both(api, LOOKUP, {"type": "LOYALTY_CARD", "value": "7001 2345"})
+    assert not compiled
+    assert "errors" not in body and len(body["data"]["person"]["journey"]["edges"]) == 37
+    assert "compiled lookup failed (KeyError)" in caplog.text
+    assert "someone@" not in caplog.text  # no personal data in logs
