@@ -26,13 +26,15 @@ promises a value.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any, cast
 
 from graphql.error import GraphQLError
 from graphql.execution.values import VariableValues, get_variable_values
+from graphql.language.visitor import BREAK
 from graphql.validation import ASTValidationRule
 from strawberry.types.field import StrawberryField
 
@@ -40,7 +42,6 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLList,
@@ -49,23 +50,28 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
-    SelectionNode,
     Undefined,
+    Visitor,
     get_argument_values,
     get_operation_ast,
+    visit,
 )
 from service import readmodels
 from service.api.documents import Documents
 from service.api.types.common import AddressInput, IdentifierInput, IdentifierType
 from service.api.types.person import (
+    SEEN_WITH,
+    SOURCES,
     EventConnection,
+    Fragments,
     Person,
     PersonIdentifier,
     page_request,
     planned_journey,
+    selects,
+    subfields,
 )
 from service.errors import AmbiguousIdentifier, OmnidError
 from service.identifiers import IdentifierRules
@@ -89,44 +95,39 @@ class _Unsupported(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Field:
-    """One response key: the field's name, its first node (arguments) and the merged
-    selections below every node of that key."""
+    """One response key: the field's name and every node of that key (their selections
+    merge, as graphql-core merges them; the first one's arguments stand for all, which
+    validation checked are the same)."""
 
     key: str
     name: str
-    node: FieldNode
-    selections: tuple[SelectionNode, ...]
+    nodes: tuple[FieldNode, ...]
+
+    @property
+    def node(self) -> FieldNode:
+        return self.nodes[0]
 
 
 def _collect(
-    selections: Sequence[SelectionNode], fragments: dict[str, FragmentDefinitionNode]
+    fragments: Fragments, parents: Sequence[FieldNode | OperationDefinitionNode]
 ) -> list[_Field]:
-    """Fields by response key, in document order, through fragments (as graphql-core's
-    ``collect_fields`` does for object types: validation already checked the type
-    conditions and that fields of one key can merge)."""
-    order: list[str] = []
-    found: dict[str, tuple[str, FieldNode, list[SelectionNode]]] = {}
-    pending = list(selections)
-    while pending:
-        node = pending.pop(0)
-        if node.directives:
-            raise _Unsupported("directives")
-        if isinstance(node, FieldNode):
-            key = node.alias.value if node.alias else node.name.value
-            below = list(node.selection_set.selections) if node.selection_set else []
-            if key in found:
-                found[key][2].extend(below)
-            else:
-                order.append(key)
-                found[key] = (node.name.value, node, below)
-        elif isinstance(node, InlineFragmentNode):
-            pending[:0] = node.selection_set.selections
-        elif isinstance(node, FragmentSpreadNode):
-            fragment = fragments[node.name.value]
-            if fragment.directives or getattr(fragment, "variable_definitions", None):
-                raise _Unsupported("fragment directives or variables")
-            pending[:0] = fragment.selection_set.selections
-    return [_Field(k, found[k][0], found[k][1], tuple(found[k][2])) for k in order]
+    """The fields selected on ``parents`` by response key, in document order, through
+    fragments (as graphql-core's ``collect_fields`` does for object types: validation
+    already checked the type conditions and that fields of one key can merge)."""
+    found: dict[str, list[FieldNode]] = {}
+    for node in subfields(fragments, parents):
+        found.setdefault(node.alias.value if node.alias else node.name.value, []).append(node)
+    return [_Field(key, nodes[0].name.value, tuple(nodes)) for key, nodes in found.items()]
+
+
+class _Directives(Visitor):
+    """Finds whether a document uses a directive anywhere (plans take none)."""
+
+    found = False
+
+    def enter_directive(self, *_: object) -> object:
+        self.found = True
+        return BREAK
 
 
 Writer = Callable[[Any], Any]
@@ -151,13 +152,14 @@ class _Compiler:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
 
-    def fields(self, selections: Sequence[SelectionNode]) -> list[_Field]:
-        return _collect(selections, self.fragments)
+    def fields(self, parents: Sequence[FieldNode | OperationDefinitionNode]) -> list[_Field]:
+        return _collect(self.fragments, parents)
 
-    def value(self, type_: GraphQLOutputType, selections: Sequence[SelectionNode]) -> Writer:
-        """A writer completing a value of ``type_`` as graphql-core's ``complete_value``."""
+    def value(self, type_: GraphQLOutputType, nodes: Sequence[FieldNode]) -> Writer:
+        """A writer completing a value of ``type_`` selected by ``nodes`` as
+        graphql-core's ``complete_value`` does."""
         if isinstance(type_, GraphQLNonNull):
-            inner = self.value(type_.of_type, selections)
+            inner = self.value(type_.of_type, nodes)
 
             def non_null(value: Any) -> Any:
                 if value is None:
@@ -166,7 +168,7 @@ class _Compiler:
 
             return non_null
         if isinstance(type_, GraphQLList):
-            item = self.value(type_.of_type, selections)
+            item = self.value(type_.of_type, nodes)
 
             def list_(value: Any) -> Any:
                 return None if value is None else [item(v) for v in value]
@@ -176,7 +178,7 @@ class _Compiler:
             leaf = _leaf(type_)
             return lambda value: None if value is None else leaf(value)
         if isinstance(type_, GraphQLObjectType):
-            obj = self.object(type_, self.fields(selections))
+            obj = self.object(type_, self.fields(nodes))
             return lambda value: None if value is None else obj(value)
         raise _Unsupported(f"type {type_}")
 
@@ -188,7 +190,7 @@ class _Compiler:
             return lambda _source: name
         field_def = type_.fields[f.name]
         read = _reader(field_def)
-        complete = self.value(field_def.type, f.selections)
+        complete = self.value(field_def.type, f.nodes)
         return lambda source: complete(read(source))
 
     def object(self, type_: GraphQLObjectType, fields: Sequence[_Field]) -> Writer:
@@ -211,8 +213,7 @@ def _reader(field_def: GraphQLField) -> Callable[[Any], Any]:
     if resolver is None:
         if field.python_name is None or field.default_resolver is not getattr:
             raise _Unsupported("a custom default resolver")
-        name = field.python_name
-        return lambda source: getattr(source, name)
+        return attrgetter(field.python_name)
     if resolver.is_async or resolver.arguments or resolver.info_parameter is not None:
         raise _Unsupported("a resolver taking arguments or info, or async")
     func = cast(Callable[[Any], Any], resolver.wrapped_func)
@@ -223,7 +224,6 @@ def _reader(field_def: GraphQLField) -> Callable[[Any], Any]:
 class _Root:
     """One ``person`` root field: how to build its page request and write its answer."""
 
-    key: str
     node: FieldNode
     field_def: GraphQLField
     base: readmodels.PageRequest  # what is selected (identifiers, sources, seenWith)
@@ -334,12 +334,12 @@ def _person_writer(
     for f in fields:
         if f.name in ("identifiers", "journey"):
             field_def = person_type.fields[f.name]
-            complete = compiler.value(field_def.type, f.selections)
+            complete = compiler.value(field_def.type, f.nodes)
             if f.name == "identifiers":
-                sources = sources or _selects(compiler, f.selections, ("sources",))
+                sources = sources or selects(compiler.fragments, f.nodes, SOURCES)
                 writers.append((f.key, _identifiers_writer(field_def, f, complete)))
             else:
-                seen_with = _selects(compiler, f.selections, ("edges", "node", "seenWith"))
+                seen_with = selects(compiler.fragments, f.nodes, SEEN_WITH)
                 writers.append((f.key, _journey_writer(complete)))
         elif f.name in ("id", "mergedFrom", "splitFrom", "__typename"):
             writers.append((f.key, _plain_writer(compiler.field(person_type, f))))
@@ -383,21 +383,6 @@ def _identifiers_writer(field_def: GraphQLField, f: _Field, complete: Writer) ->
     return write
 
 
-def _selects(compiler: _Compiler, selections: Sequence[SelectionNode], path: Sequence[str]) -> bool:
-    level = list(selections)
-    for name in path:
-        below: list[SelectionNode] = []
-        found = False
-        for f in compiler.fields(level):
-            if f.name == name:
-                found = True
-                below.extend(f.selections)
-        if not found:
-            return False
-        level = below
-    return True
-
-
 def compile_operation(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
 ) -> Plan | None:
@@ -405,7 +390,9 @@ def compile_operation(
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation != OperationType.QUERY:
         return None
-    if operation.directives:
+    directives = _Directives()
+    visit(document, directives)
+    if directives.found:
         return None
     query_type = schema.query_type
     person_type = schema.get_type("Person")
@@ -414,20 +401,17 @@ def compile_operation(
     compiler = _Compiler(schema, document)
     roots: list[tuple[str, _Root | None]] = []
     try:
-        for f in compiler.fields(operation.selection_set.selections):
+        for f in compiler.fields([operation]):
             if f.name == "__typename":
                 roots.append((f.key, None))
                 continue
             if f.name != "person":
                 return None
-            write, base, journey = _person_writer(
-                compiler, person_type, compiler.fields(f.selections)
-            )
+            write, base, journey = _person_writer(compiler, person_type, compiler.fields(f.nodes))
             roots.append(
                 (
                     f.key,
                     _Root(
-                        key=f.key,
                         node=f.node,
                         field_def=query_type.fields["person"],
                         base=base,
@@ -460,23 +444,10 @@ class Plans:
         self.schema = schema
         self.documents = documents
         self.rules = tuple(rules)
-        self.maxsize = maxsize
-        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        #: The plan of (text, operation name), None when not covered.
+        self.get = lru_cache(maxsize=maxsize)(self._compile)
         #: Requests answered by a plan: tests and benchmarks read it.
         self.answered = 0
-
-    def get(self, text: str, operation_name: str | None) -> Plan | None:
-        key = (text, operation_name)
-        try:
-            plan = self._plans[key]
-        except KeyError:
-            plan = self._compile(text, operation_name)
-            self._plans[key] = plan
-            if len(self._plans) > self.maxsize:
-                self._plans.popitem(last=False)
-        else:
-            self._plans.move_to_end(key)
-        return plan
 
     def _compile(self, text: str, operation_name: str | None) -> Plan | None:
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, cast
 
@@ -13,9 +13,11 @@ from strawberry.types.nodes import convert_arguments
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLResolveInfo,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionNode,
 )
 from service import readmodels
@@ -25,12 +27,15 @@ from service.errors import InvalidInput, LimitExceeded
 from service.identifiers import IdentifierRules
 
 __all__ = [
+    "SEEN_WITH",
+    "SOURCES",
     "ChannelSummary",
     "Event",
     "EventConnection",
     "EventEdge",
     "Explanation",
     "ExplanationStep",
+    "Fragments",
     "PageInfo",
     "Person",
     "PersonIdentifier",
@@ -40,6 +45,8 @@ __all__ = [
     "page_request",
     "planned_journey",
     "prefetch_plan",
+    "selects",
+    "subfields",
 ]
 
 Info = strawberry.Info[Context, None]
@@ -119,9 +126,10 @@ class Event:
         )
 
 
-def _nodes(info: Info) -> tuple[GraphQLResolveInfo[Any], list[FieldNode]]:
-    """graphql-core's info and this field's nodes (strawberry's info converts them all)."""
-    return info._raw_info, info._raw_info.field_nodes
+def _nodes(info: Info) -> tuple[Fragments, list[FieldNode]]:
+    """The document's fragments and this field's nodes, from graphql-core's info
+    (strawberry's info converts them all)."""
+    return info._raw_info.fragments, info._raw_info.field_nodes
 
 
 def _edge_cursor(root: EventEdge) -> str:
@@ -199,7 +207,7 @@ class Person:
     ) -> list[PersonIdentifier]:
         loader = info.context.loaders.identifiers
         views = await loader.load(str(self.id))
-        if views and not views[0].has_sources and _selects(*_nodes(info), _SOURCES):
+        if views and not views[0].has_sources and selects(*_nodes(info), SOURCES):
             # primed by a person root that did not select sources; this selection does
             loader.clear(str(self.id))
             views = await loader.load(str(self.id))
@@ -245,11 +253,7 @@ class Person:
         )
         # Query.person may have primed this page (same request) in its own statement.
         page = await info.context.loaders.journeys.load(request)
-        if (
-            page.events
-            and not page.events[0].has_identifiers
-            and _selects(*_nodes(info), _SEEN_WITH)
-        ):
+        if page.events and not page.events[0].has_identifiers and selects(*_nodes(info), SEEN_WITH):
             # primed by a person root that did not select seenWith; this selection does
             info.context.loaders.journeys.clear(request)
             page = await info.context.loaders.journeys.load(request)
@@ -304,7 +308,7 @@ def prefetch_plan(info: GraphQLResolveInfo[Any], max_page_size: int) -> readmode
     fragments, and only ``journey``'s arguments converted (``info.selected_fields``
     converted the whole tree below, every event field included, on each lookup).
     """
-    fields = list(_subfields(info, info.field_nodes))
+    fields = list(subfields(info.fragments, info.field_nodes))
     identifiers = [f for f in fields if f.name.value == "identifiers"]
     journeys = [f for f in fields if f.name.value == "journey"]
     journey = None
@@ -314,21 +318,27 @@ def prefetch_plan(info: GraphQLResolveInfo[Any], max_page_size: int) -> readmode
     return readmodels.PageRequest(
         identifiers=bool(identifiers),
         journey=journey,
-        sources=_selects(info, identifiers, _SOURCES),
-        seen_with=_selects(info, journeys, _SEEN_WITH),
+        sources=selects(info.fragments, identifiers, SOURCES),
+        seen_with=selects(info.fragments, journeys, SEEN_WITH),
     )
 
 
-_SOURCES = ("sources",)
-_SEEN_WITH = ("edges", "node", "seenWith")
+#: Paths below ``identifiers`` and ``journey`` that cost Neo4j extra reads.
+SOURCES = ("sources",)
+SEEN_WITH = ("edges", "node", "seenWith")
+
+#: A document's fragment definitions by name.
+Fragments = Mapping[str, FragmentDefinitionNode]
 
 
-def _subfields(info: GraphQLResolveInfo[Any], fields: Sequence[FieldNode]) -> Iterator[FieldNode]:
-    """The fields selected on ``fields``, through inline fragments and fragment spreads."""
+def subfields(
+    fragments: Fragments, parents: Sequence[FieldNode | OperationDefinitionNode]
+) -> Iterator[FieldNode]:
+    """The fields selected on ``parents``, through inline fragments and fragment spreads."""
     pending: list[SelectionNode] = []
-    for field in fields:
-        if field.selection_set is not None:
-            pending.extend(field.selection_set.selections)
+    for parent in parents:
+        if parent.selection_set is not None:
+            pending.extend(parent.selection_set.selections)
     while pending:
         node = pending.pop(0)
         if isinstance(node, FieldNode):
@@ -336,18 +346,16 @@ def _subfields(info: GraphQLResolveInfo[Any], fields: Sequence[FieldNode]) -> It
         elif isinstance(node, InlineFragmentNode):
             pending[:0] = node.selection_set.selections
         elif isinstance(node, FragmentSpreadNode):
-            fragment = info.fragments.get(node.name.value)
+            fragment = fragments.get(node.name.value)
             if fragment is not None:
                 pending[:0] = fragment.selection_set.selections
 
 
-def _selects(
-    info: GraphQLResolveInfo[Any], fields: Sequence[FieldNode], path: Sequence[str]
-) -> bool:
+def selects(fragments: Fragments, fields: Sequence[FieldNode], path: Sequence[str]) -> bool:
     """Whether any of ``fields`` selects ``path`` below it (aliases and fragments too)."""
     level = list(fields)
     for name in path:
-        level = [f for f in _subfields(info, level) if f.name.value == name]
+        level = [f for f in subfields(fragments, level) if f.name.value == name]
         if not level:
             return False
     return True
