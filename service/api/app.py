@@ -29,7 +29,7 @@ from service import readmodels
 from service.api.auth import authenticate, key_from_headers
 from service.api.compiled import Lookup, Plans, StepAside
 from service.api.context import Context, Pages
-from service.api.schema import build_schema, plans_of
+from service.api.schema import Schema, build_schema
 from service.coalesce import Coalescer
 from service.errors import OmnidError
 from service.graph import Graph
@@ -44,9 +44,9 @@ log = logging.getLogger("omnid")
 
 
 class _GraphQL(GraphQL[Context, None]):
-    def __init__(self, state: _State, settings: Settings) -> None:
+    def __init__(self, state: _State, schema: Schema) -> None:
         super().__init__(
-            build_schema(settings),
+            schema,
             graphql_ide="graphiql",
             keep_alive=True,
             keep_alive_interval=15,
@@ -55,6 +55,7 @@ class _GraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         graph, ingestor, broker = self.state.ready()
+        assert self.state.pages is not None  # set with the graph
         return Context(
             graph=graph,
             settings=graph.settings,
@@ -83,13 +84,13 @@ class _Endpoint:
     everything else (GET, GraphiQL, websockets, mutations, other queries, and any
     request the plan steps aside from, errors included) goes to strawberry as it is."""
 
-    def __init__(self, view: _GraphQL, state: _State) -> None:
+    def __init__(self, view: _GraphQL, plans: Plans, state: _State) -> None:
         self.view = view
+        self.plans = plans
         self.state = state
-        self.plans = plans_of(view.schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or self.plans is None:
+        if scope["type"] != "http" or scope["method"] != "POST":
             await self.view(scope, receive, send)
             return
         request = Request(scope, receive)
@@ -223,7 +224,8 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             )
         return JSONResponse({"status": "ready", "neo4j": "ok", "schema": "applied"})
 
-    endpoint = _Endpoint(_GraphQL(state, settings), state)
+    schema = build_schema(settings)
+    endpoint = _Endpoint(_GraphQL(state, schema), schema.plans, state)
     app = Starlette(
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),

@@ -31,7 +31,7 @@ class Loaders:
     builds its own set.
     """
 
-    def __init__(self, graph: Graph, pages: Pages | None = None) -> None:
+    def __init__(self, graph: Graph, pages: Pages) -> None:
         self.graph = graph
         self._pages = pages
 
@@ -64,11 +64,8 @@ class Loaders:
         """A person with their identifiers and first journey page in one statement:
         ``Query.person`` loads it, then primes ``identifiers`` and ``journeys``. An
         ambiguous identifier's ``AmbiguousIdentifier`` is raised by ``load``. Through
-        the service's ``Coalescer`` when it has one: concurrent requests share
-        statements."""
-        if self._pages is not None:
-            return DataLoader(load_fn=self._pages.load_many)
-        return DataLoader(load_fn=partial(readmodels.person_pages, self.graph))
+        the service's ``Coalescer``: concurrent requests share statements."""
+        return DataLoader(load_fn=self._pages.load_many)
 
 
 @dataclass
@@ -78,12 +75,13 @@ class Context:
     ingestor: Ingestor
     broker: Broker
     access: Access
+    #: The service's person-page loads, shared by concurrent requests
+    #: (service/coalesce.py).
+    pages: Pages
     request: Any = None
     response: Any = None
     #: Set by strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
-    #: The service's shared person-page loads (service/coalesce.py), if any.
-    pages: Pages | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property

@@ -40,9 +40,9 @@ __all__ = [
     "LiveEvent",
     "Mutation",
     "Query",
+    "Schema",
     "Subscription",
     "build_schema",
-    "plans_of",
     "schema",
 ]
 
@@ -189,7 +189,9 @@ class Subscription:
             yield LiveEvent(event=Event.of(view), person=Person.of(person[0]))
 
 
-class _Schema(strawberry.Schema):
+class Schema(strawberry.Schema):
+    """omnid's schema: strawberry's, with its compiled lookups and error logging."""
+
     #: Compiled counter lookups (service/api/compiled.py), set by build_schema.
     plans: Plans
 
@@ -199,7 +201,7 @@ class _Schema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings) -> Schema:
     # Validation rules are built once: the limiters would otherwise mint new rule
     # classes on every request.
     rules = [
@@ -216,7 +218,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: DocumentCache(documents),
         ClientErrors,
     ]
-    built = _Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -226,11 +228,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # The same document cache and rules as DocumentCache applies on the general path.
     built.plans = Plans(built._schema, documents, (*specified_rules, *documents.rules))
     return built
-
-
-def plans_of(schema: object) -> Plans | None:
-    """The compiled lookups of a schema ``build_schema`` made; None for any other."""
-    return getattr(schema, "plans", None)
 
 
 schema = build_schema(load_settings({}))
