@@ -22,7 +22,7 @@ from service.contract import Item, item_key, parse_item
 from service.errors import InvalidInput, NotFound, OmnidError
 from service.graph import Graph, Tx
 from service.identifiers import Identifier, IdentifierRules
-from service.resolution import BatchOutcome, ResolutionPolicy, resolve_batch_tx
+from service.resolution import BatchOutcome, ResolutionPolicy, UnionFind, resolve_batch_tx
 
 __all__ = ["IngestReport", "Ingestor", "ItemResult", "chunks"]
 
@@ -105,8 +105,8 @@ class _Window:
 
     batches: list[list[Item | OmnidError]]
     unique: list[Item]
-    #: Item and identifier keys -> a key of their component (items and what they carry).
-    roots: dict[str, str]
+    #: Item and identifier keys in components (items and what they carry).
+    roots: UnionFind[str]
     #: For an event sent in more than one batch of the window, the first of them: later
     #: copies report ``unchanged``, as they would had their batch been written alone.
     first_batch: dict[str, int]
@@ -377,32 +377,24 @@ class Ingestor:
         return outcome
 
 
-def _carried_together(items: list[Item]) -> dict[str, str]:
-    """Each item and identifier key -> one key of its connected component (items joined
-    by the identifiers they carry)."""
-    parent: dict[str, str] = {}
+def _carried_together(items: list[Item]) -> UnionFind[str]:
+    """Item and identifier keys in connected components (items joined by the
+    identifiers they carry), every path compressed: this runs in the reading thread."""
+    components = UnionFind[str]()
     for item in items:
-        root = _find(parent, item.key)
+        components.add(item.key)
         for ident in item.identifiers:
-            other = _find(parent, ident.key)
-            if other != root:
-                parent[other] = root
-    for key in parent:
-        _find(parent, key)
-    return parent
-
-
-def _find(parent: dict[str, str], key: str) -> str:
-    root = parent.setdefault(key, key)
-    while root != parent[root]:
-        parent[root] = parent[parent[root]]
-        root = parent[root]
-    parent[key] = root
-    return root
+            components.union(item.key, ident.key)
+    for key in list(components.parent):
+        components.find(key)
+    return components
 
 
 def _components(
-    items: list[Item], roots: dict[str, str], parts: int, links: Iterable[tuple[str, str]] = ()
+    items: list[Item],
+    roots: UnionFind[str],
+    parts: int,
+    links: Iterable[tuple[str, str]] = (),
 ) -> list[list[Item]]:
     """``items`` in at most ``parts`` groups of about equal size that share no component
     (``roots``, see :func:`_carried_together`) and nothing ``links`` joins to their keys:
@@ -410,15 +402,13 @@ def _components(
     carried). Items keep their input order within a group."""
     if parts <= 1 or len(items) <= 1:
         return [items]
-    parent = dict(roots)
+    components = roots.copy()
     for key, other in links:
-        a, b = _find(parent, key), _find(parent, other)
-        if a != b:
-            parent[b] = a
+        components.union(key, other)
     members: dict[str, list[int]] = defaultdict(list)
     weight: dict[str, int] = defaultdict(int)
     for position, item in enumerate(items):
-        root = _find(parent, item.key)
+        root = components.find(item.key)
         members[root].append(position)
         # A transaction's work grows with the items and the identifiers they carry.
         weight[root] += 1 + len(item.identifiers)

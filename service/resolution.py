@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from service.contract import Item
 from service.errors import ResolutionConflict
@@ -42,7 +42,10 @@ from service.graph import Tx
 from service.identifiers import Identifier
 from service.settings import DEFAULT_SHARED_RULES, Settings
 
-__all__ = ["BatchOutcome", "ResolutionPolicy", "label_for", "resolve_batch_tx"]
+__all__ = ["BatchOutcome", "ResolutionPolicy", "UnionFind", "label_for", "resolve_batch_tx"]
+
+#: Keys of a union-find: identifier and item keys, or (kind, key) pairs.
+K = TypeVar("K", str, tuple[str, str])
 
 
 @functools.cache
@@ -103,14 +106,20 @@ class BatchOutcome:
     unshared: list[str] = field(default_factory=list)
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
+class UnionFind(Generic[K]):
+    """Connected components of keys, with a deterministic root (the smallest key), so
+    group iteration order is stable between runs."""
 
-    def add(self, x: tuple[str, str]) -> None:
+    def __init__(self, parent: dict[K, K] | None = None) -> None:
+        self.parent: dict[K, K] = dict(parent or {})
+
+    def copy(self) -> UnionFind[K]:
+        return UnionFind(self.parent)
+
+    def add(self, x: K) -> None:
         self.parent.setdefault(x, x)
 
-    def find(self, x: tuple[str, str]) -> tuple[str, str]:
+    def find(self, x: K) -> K:
         self.add(x)
         root = x
         while self.parent[root] != root:
@@ -119,16 +128,15 @@ class _UnionFind:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def union(self, a: tuple[str, str], b: tuple[str, str]) -> None:
+    def union(self, a: K, b: K) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
-            # Deterministic root: keeps group iteration order stable between runs.
             if rb < ra:
                 ra, rb = rb, ra
             self.parent[rb] = ra
 
-    def groups(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
-        out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    def groups(self) -> dict[K, list[K]]:
+        out: dict[K, list[K]] = defaultdict(list)
         for x in self.parent:
             out[self.find(x)].append(x)
         return out
@@ -390,7 +398,7 @@ async def resolve_batch_tx(
     if splitting:
         members = await tx.run("person-members", ids=sorted(splitting))
 
-    uf = _UnionFind()
+    uf = UnionFind[tuple[str, str]]()
     owner: dict[tuple[str, str], str] = {}  # element -> person it belonged to
     weight: dict[tuple[str, str], int] = {}
     is_item: dict[str, bool] = {}
