@@ -226,12 +226,7 @@ class Ingestor:
         first_batch: dict[str, int] = {}
         for number, parsed in enumerate(batches):
             for entry in parsed:
-                if not isinstance(entry, Item):
-                    continue
-                if entry.kind == "record":
-                    unique[entry.key] = entry
-                elif entry.key not in unique:
-                    unique[entry.key] = entry
+                if isinstance(entry, Item) and _keep(unique, entry) and entry.kind == "event":
                     first_batch[entry.key] = number
         items = list(unique.values())
         return _Window(batches, items, _carried_together(items), first_batch, started)
@@ -287,11 +282,10 @@ class Ingestor:
     def _prepare(self, raw_items: Sequence[object]) -> _Parsed:
         started = time.perf_counter()
         parsed = self.parse(raw_items)
-        # Within a batch the last version of a record wins, the first of an event.
         unique: dict[str, Item] = {}
         for entry in parsed:
-            if isinstance(entry, Item) and (entry.kind == "record" or entry.key not in unique):
-                unique[entry.key] = entry
+            if isinstance(entry, Item):
+                _keep(unique, entry)
         return _Parsed(parsed, list(unique.values()), started)
 
     async def remove_identifier(self, source: str, id: str, identifier: Identifier) -> ItemResult:
@@ -375,6 +369,15 @@ class Ingestor:
             time.perf_counter() - started,
         )
         return outcome
+
+
+def _keep(unique: dict[str, Item], item: Item) -> bool:
+    """Keep ``item`` among distinct items by key: the last version of a record wins,
+    the first of an event (events are immutable). Whether it was kept."""
+    if item.kind == "record" or item.key not in unique:
+        unique[item.key] = item
+        return True
+    return False
 
 
 def _carried_together(items: list[Item]) -> UnionFind[str]:
