@@ -44,7 +44,7 @@ class Coalescer(Generic[K, V]):
         self._queue: deque[tuple[K, asyncio.Future[V]]] = deque()
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Batch loads run and keys loaded: tests and benchmarks read them.
+        #: Batch loads run and keys loaded (tests read them).
         self.batches = 0
         self.keys = 0
 

@@ -235,5 +235,5 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         ],
         lifespan=lifespan,
     )
-    app.state.plans = endpoint.plans  # how many lookups plans answered: tests, benchmarks
+    app.state.plans = endpoint.plans  # how many lookups plans answered (tests read it)
     return app

@@ -446,7 +446,7 @@ class Plans:
         self.rules = tuple(rules)
         #: The plan of (text, operation name), None when not covered.
         self.get = lru_cache(maxsize=maxsize)(self._compile)
-        #: Requests answered by a plan: tests and benchmarks read it.
+        #: Requests answered by a plan (tests read it).
         self.answered = 0
 
     def _compile(self, text: str, operation_name: str | None) -> Plan | None:
