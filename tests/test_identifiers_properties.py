@@ -6,6 +6,7 @@ import string
 from typing import Any
 
 import pytest
+from email_validator import validate_email
 from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from service.identifiers import (
     DEFAULT_RULES,
     MAX_VALUE_LENGTH,
     IdentifierRules,
+    _plain_email,
     normalize,
 )
 
@@ -272,3 +274,38 @@ def test_structured_addresses_differing_in_form_share_a_key(
         "country": country.lower(),
     }
     assert normalize("ADDRESS", varied).key == normalize("ADDRESS", plain).key
+
+
+_local_parts = st.text(st.sampled_from("abzAZ09._+-'!~\u00e9 "), min_size=1, max_size=70)
+_labels = st.one_of(
+    st.text(st.sampled_from("abzAZ09-_\u00fc"), min_size=1, max_size=66),
+    st.sampled_from(["ab--cd", "xn--bcher-kva", "xn--zz", "a--b", "Xn--9"]),
+)
+_tlds = st.one_of(
+    st.text(st.sampled_from("abzAZ09-"), min_size=1, max_size=5),
+    st.sampled_from(["test", "LOCAL", "invalid", "arpa", "onion", "localhost", "com", "de"]),
+)
+_emails = st.builds(
+    lambda local, labels, tld: f"{local}@{'.'.join([*labels, tld])}",
+    _local_parts,
+    st.lists(_labels, min_size=0, max_size=4),
+    _tlds,
+)
+
+
+@hsettings(max_examples=1500, deadline=None)
+@given(_emails)
+def test_plain_email_shortcut_agrees_with_the_validator(text: str) -> None:
+    """The shortcut for plain addresses takes only what ``validate_email`` accepts, and
+    reads it the same way; the rest goes through the library."""
+    plain = _plain_email(text)
+    if plain is None:
+        return
+    result = validate_email(text, check_deliverability=False)
+    assert plain == (result.local_part.lower(), result.ascii_domain.lower())
+
+
+def test_plain_email_shortcut_takes_plain_addresses() -> None:
+    assert _plain_email("Ana.Silva+news@Example.COM") == ("ana.silva+news", "example.com")
+    for odd in ("a@ex.test", "a@xn--bcher-kva.de", "a..b@x.com", "a@x.123", "\u00e9@x.com"):
+        assert _plain_email(odd) is None
