@@ -20,10 +20,11 @@ Ids: the part with most members of an old person keeps its id (a merge keeps the
 person's id, the others become aliases); smaller parts of a split get new ids and
 remember where they came from.
 
-Concurrency: identifiers, items and then persons are locked in sorted order inside the
-transaction; a change to any ``OF`` relationship locks both ends, so what we read after
-taking a lock cannot change under us. Deadlocks between writers surface as transient
-errors and the whole batch is retried by the driver.
+Concurrency: identifiers, items and then the persons the batch merges or splits are
+locked in sorted order inside the transaction; a change to any ``OF`` relationship locks
+both ends, so what we read after taking a lock cannot change under us (a person found
+through a locked member keeps that member, and so exists, until we commit). Deadlocks
+between writers surface as transient errors and the whole batch is retried by the driver.
 """
 
 from __future__ import annotations
@@ -191,6 +192,22 @@ async def _cooccurrence(
     if keys - created:
         rows += await tx.run("cooccurrence", keys=sorted(keys - created))
     return rows
+
+
+_UNLOCKED: dict[str, Any] = {"size": 0, "createdAt": ""}
+
+
+async def _lock_persons(tx: Tx, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Write-lock persons in id order; their size (members) and age, by id."""
+    lock = await tx.run("lock-persons", ids=sorted(ids))
+    locked = {
+        pid: {"size": size, "createdAt": created_at}
+        for pid, size, created_at in zip(lock["ids"], lock["sizes"], lock["createdAt"], strict=True)
+    }
+    if set(locked) != ids:
+        # A person vanished between reading an OF edge and locking it: retry the batch.
+        raise ResolutionConflict("a person changed while this batch was resolving")
+    return locked
 
 
 async def resolve_batch_tx(
@@ -385,17 +402,15 @@ async def resolve_batch_tx(
             person_of[row["item"]] = row["person"]
 
     involved = {p for p in person_of.values() if p} | splitting
-    lock = await tx.run("lock-persons", ids=sorted(involved))
-    locked = {
-        pid: {"size": size, "createdAt": created_at}
-        for pid, size, created_at in zip(lock["ids"], lock["sizes"], lock["createdAt"], strict=True)
-    }
-    if set(locked) != involved:
-        # A person vanished between reading an OF edge and locking it: retry the batch.
-        raise ResolutionConflict("a person changed while this batch was resolving")
-
+    # Persons are locked (and their size and age read) only where this batch decides
+    # something about them: those that may split, and those that meet another person.
+    # A person joined only by new members keeps its id whatever its size, and cannot
+    # change meanwhile: this transaction holds the lock of the member it was found by,
+    # and moving a member to another person, or deleting the person, needs that lock.
+    locked: dict[str, dict[str, Any]] = {}
     members: list[dict[str, Any]] = []
     if splitting:
+        locked = await _lock_persons(tx, splitting)
         members = await tx.run("person-members", ids=sorted(splitting))
 
     uf = UnionFind[tuple[str, str]]()
@@ -409,12 +424,11 @@ async def resolve_batch_tx(
             return ("p", person)
         return ("n", key)
 
-    for pid, row in locked.items():
-        if pid not in splitting:
-            e = ("p", pid)
-            uf.add(e)
-            owner[e] = pid
-            weight[e] = int(row["size"])
+    for pid in involved - splitting:
+        e = ("p", pid)
+        uf.add(e)
+        owner[e] = pid
+        weight[e] = 0  # its size, read below if it meets another person
     for m in members:
         if not m["item"] and not linking.get(m["key"], True):
             continue
@@ -443,6 +457,16 @@ async def resolve_batch_tx(
         is_item.setdefault(row["item"], True)
 
     groups = uf.groups()
+    meeting: set[str] = set()
+    for elems in groups.values():
+        owners = {owner[e] for e in elems if e in owner}
+        if len(owners) > 1:
+            meeting |= owners
+    if meeting - set(locked):
+        locked |= await _lock_persons(tx, meeting - set(locked))
+        for pid in meeting - splitting:
+            weight[("p", pid)] = int(locked[pid]["size"])
+
     group_weights: dict[tuple[str, str], dict[str, int]] = {}
     for root, elems in groups.items():
         w: dict[str, int] = defaultdict(int)
@@ -454,7 +478,8 @@ async def resolve_batch_tx(
     # Most members first; among equals the oldest person, then the smallest id.
     pairs = sorted(
         ((w, pid, root) for root, ws in group_weights.items() for pid, w in ws.items()),
-        key=lambda t: (-t[0], locked[t[1]]["createdAt"], t[1]),
+        # A person not locked is alone in its group: its age is never compared.
+        key=lambda t: (-t[0], locked.get(t[1], _UNLOCKED)["createdAt"], t[1]),
     )
     assigned: dict[tuple[str, str], str] = {}
     used: set[str] = set()
@@ -482,7 +507,7 @@ async def resolve_batch_tx(
     for root, ws in group_weights.items():
         for pid, held in ws.items():
             homes_of[pid].append((held, root))
-    for pid in sorted(set(locked) - used):
+    for pid in sorted(involved - used):
         homes = homes_of.get(pid)
         if homes:
             _, root = max(homes)
