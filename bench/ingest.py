@@ -54,6 +54,7 @@ from service.errors import OmnidError
 from service.graph import Graph, Tx
 from service.ingest import Ingestor, IngestReport
 from service.resolution import label_for
+from service.settings import Settings
 
 RECORD_SOURCES = ("eshop", "app", "pos", "crm", "newsletter", "loyalty")
 CHANNELS: tuple[tuple[str, int], ...] = (
@@ -666,8 +667,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--writers",
         type=int,
-        default=2,
-        help="transactions in flight for the pipelined phases (b2) and (c2); 1 skips them",
+        default=Settings.model_fields["ingest_writers"].default,
+        help="transactions in flight for the pipelined phases (bN) and (cN), default "
+        "omnid's (OMNID_INGEST_WRITERS); 1 skips them",
     )
     return parser.parse_args(argv)
 

@@ -177,8 +177,12 @@ def _country(value: object) -> str | None:
     return value.strip().upper()
 
 
+# One encoder for every item: ``json.dumps`` with options builds a new one per call.
+_ATTRIBUTES_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def _attributes_text(attributes: Mapping[str, Any]) -> str:
-    return json.dumps(attributes, ensure_ascii=False, sort_keys=True)
+    return _ATTRIBUTES_ENCODER.encode(attributes)
 
 
 def _attributes(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:

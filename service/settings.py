@@ -137,8 +137,9 @@ class Settings(BaseSettings):
     #: Batch transactions a bulk load runs at once (``Ingestor.ingest``, the CLI
     #: import): that many consecutive batches, re-cut so that they share no identifier,
     #: record or person and so do not queue on each other's locks (bench/README.md,
-    #: "Fourth session").
-    ingest_writers: int = Field(2, ge=1, le=16, validation_alias=_alias("OMNID_INGEST_WRITERS"))
+    #: "Fourth session"). Three on 2 cores: one transaction's Python runs while the
+    #: others are in Neo4j ("Fifth session").
+    ingest_writers: int = Field(3, ge=1, le=16, validation_alias=_alias("OMNID_INGEST_WRITERS"))
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
         return f"Settings(neo4j_uri={self.neo4j_uri!r}, neo4j_user={self.neo4j_user!r}, ...)"
