@@ -714,6 +714,7 @@ def _fold(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1024)
 def _country_code(text: str) -> str | None:
     """ISO alpha-2 code for an alpha-2, alpha-3 or common country name, else None."""
     key = _fold(text).replace(" ", "")
