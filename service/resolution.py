@@ -160,23 +160,28 @@ async def _cooccurrence(
     changed: Sequence[Item],
     identifiers: Mapping[str, Identifier],
     status: Mapping[str, Mapping[str, Any]],
+    policy: ResolutionPolicy,
 ) -> list[dict[str, Any]]:
-    """What the ``cooccurrence`` statement returns for ``keys``.
+    """What the ``cooccurrence`` statement returns for ``keys``, less the identifiers
+    this transaction created that stay linking.
 
     An identifier this transaction created is carried only by this batch's changed
     items (no other item could carry it: creating its key takes the unique-constraint
     lock, and an existing event re-sent with it gets no relationship), so its counts
-    come from the batch alone; in a bulk load of new customers that is most of them.
+    come from the batch alone; in a bulk load of new customers that is most of them,
+    and nearly all stay linking: nothing to write for them, so no row.
     """
     # Keys a record dropped are not among the batch's identifiers: they existed before.
     created = {k for k in keys if k in status and status[k]["created"]}
-    seen: dict[str, dict[str, set[str]]] = {k: defaultdict(set) for k in created}
+    seen: dict[str, dict[str, set[str]]] = {}
     for item in changed:
         for ident in item.identifiers:
-            if ident.key in seen:
+            if ident.key in created:
+                watched = policy.shared_rules[ident.type]
+                counts = seen.setdefault(ident.key, defaultdict(set))
                 for other in item.identifiers:
-                    if other.key != ident.key and other.blocked is None:
-                        seen[ident.key][other.type].add(other.key)
+                    if other.type in watched and other.key != ident.key and other.blocked is None:
+                        counts[other.type].add(other.key)
     rows = [
         {
             "key": key,
@@ -185,9 +190,12 @@ async def _cooccurrence(
             "shared": False,
             "reason": None,
             "blocked": identifiers[key].blocked,
-            "counts": [{"type": t, "n": len(values)} for t, values in seen[key].items()],
+            "counts": [{"type": t, "n": len(values)} for t, values in counts.items()],
         }
-        for key in sorted(created)
+        for key, counts in sorted(seen.items())
+        if policy.shared_reason(
+            identifiers[key].type, {t: len(values) for t, values in counts.items()}
+        )
     ]
     if keys - created:
         rows += await tx.run("cooccurrence", keys=sorted(keys - created))
@@ -350,7 +358,7 @@ async def resolve_batch_tx(
     became_linking: set[str] = set()
     if candidates:
         changes = []
-        for row in await _cooccurrence(tx, candidates, changed, identifiers, status):
+        for row in await _cooccurrence(tx, candidates, changed, identifiers, status, policy):
             counts = {c["type"]: c["n"] for c in row["counts"] if c["type"] is not None}
             reason = policy.shared_reason(row["type"], counts)
             # The node's own mark: a candidate need not be among this batch's identifiers

@@ -522,6 +522,23 @@ async def test_fifty_customers_with_the_store_phone_stay_fifty(graph: Graph):
         assert {r["key"] for r in carried if r["type"] == "PHONE"} == {"PHONE:+34910000001"}
 
 
+async def test_a_store_phone_new_to_the_graph_is_found_shared_within_its_batch(graph: Graph):
+    """All in one batch: the phone is created by it, so its evidence is the batch's."""
+    store_phone = ("PHONE", "+34 910 000 002")
+    items = [
+        record("pos", f"till-{n}", [("LOYALTY_CARD", f"7002 {n:04d}"), store_phone])
+        for n in range(6)
+    ]
+    report = await send(await fresh(graph), items, len(items))
+    snap = await snapshot(graph)
+    assert len(snap.persons) == 6
+    assert len({r.person_id for r in report.results}) == 6
+    assert snap.shared == {
+        "PHONE:+34910000002": "seen with 6 distinct LOYALTY_CARD values (limit 4)"
+    }
+    assert_matches(snap, reference(items))
+
+
 async def test_two_people_sharing_a_home_address_stay_two(graph: Graph):
     home = ("ADDRESS", {"line1": "Calle Mayor 5", "postcode": "28013", "city": "Madrid"})
     items = [
