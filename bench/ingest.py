@@ -51,6 +51,7 @@ from benchlib import (
 from service import graph as graph_module
 from service.contract import Item
 from service.errors import OmnidError
+from service.gc_tuning import tune_gc
 from service.graph import Graph, Tx
 from service.ingest import Ingestor, IngestReport
 from service.resolution import label_for
@@ -525,6 +526,8 @@ async def main(args: argparse.Namespace) -> int:
         # of (c)'s 46 s on 100,000 items, a cost of this benchmark, not of omnid.
         gc.collect()
         gc.freeze()
+        # The collector thresholds omnid's CLI and service run with, for every phase.
+        tune_gc()
         print(f"warm-up: {warm.items:,} items through (a), (b) and (c), then wiped", flush=True)
         meter = CpuMeter({"neo4j": neo4j_process(settings.neo4j_uri), "bench": psutil.Process()})
         await _one_round(graph, warm, "warm-up", meter, writers=args.writers)

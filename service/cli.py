@@ -66,6 +66,7 @@ from service.bulk import (
     read_file,
 )
 from service.errors import NotFound, OmnidError
+from service.gc_tuning import tune_gc
 from service.graph import Graph
 from service.identifiers import Identifier, IdentifierRules, normalize
 from service.ingest import Ingestor
@@ -887,6 +888,7 @@ def demo(
 
 def main() -> None:
     """``python -m service.cli``."""
+    tune_gc()
     app()
 
 

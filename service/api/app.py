@@ -32,6 +32,7 @@ from service.api.context import Context, Pages
 from service.api.schema import Schema, build_schema
 from service.coalesce import Coalescer
 from service.errors import OmnidError
+from service.gc_tuning import tune_gc
 from service.graph import Graph
 from service.ingest import Ingestor
 from service.live import Broker
@@ -172,6 +173,7 @@ class _State:
 
 def create_app(settings: Settings | None = None, graph: Graph | None = None) -> Starlette:
     """Build the ASGI app. Pass ``graph`` to share an open one (tests); else one is opened."""
+    tune_gc()
     settings = settings or (graph.settings if graph else load_settings())
     state = _State()
 
