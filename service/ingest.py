@@ -13,7 +13,15 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Container,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
@@ -107,9 +115,9 @@ class _Window:
     unique: list[Item]
     #: Item and identifier keys in components (items and what they carry).
     roots: UnionFind[str]
-    #: For an event sent in more than one batch of the window, the first of them: later
-    #: copies report ``unchanged``, as they would had their batch been written alone.
-    first_batch: dict[str, int]
+    #: Per batch, the events a batch before it in the window already sent: they report
+    #: ``unchanged``, as they would had their batch been written alone.
+    repeated: list[set[str]]
     started: float
 
 
@@ -224,12 +232,18 @@ class Ingestor:
             return None
         unique: dict[str, Item] = {}
         first_batch: dict[str, int] = {}
+        repeated: list[set[str]] = [set() for _ in batches]
         for number, parsed in enumerate(batches):
             for entry in parsed:
-                if isinstance(entry, Item) and _keep(unique, entry) and entry.kind == "event":
-                    first_batch[entry.key] = number
+                if not isinstance(entry, Item):
+                    continue
+                if _keep(unique, entry):
+                    if entry.kind == "event":
+                        first_batch[entry.key] = number
+                elif first_batch[entry.key] < number:  # an event sent before
+                    repeated[number].add(entry.key)
         items = list(unique.values())
-        return _Window(batches, items, _carried_together(items), first_batch, started)
+        return _Window(batches, items, _carried_together(items), repeated, started)
 
     async def _cut(self, window: _Window) -> list[list[Item]]:
         """The window's items in transactions that share no identifier, record or person."""
@@ -260,18 +274,13 @@ class Ingestor:
         outcomes: Sequence[BatchOutcome],
         finished: float,
     ) -> Iterator[IngestReport]:
-        group_of = {item.key: n for n, group in enumerate(groups) for item in group}
+        outcome_of = {
+            item.key: outcome
+            for group, outcome in zip(groups, outcomes, strict=True)
+            for item in group
+        }
         for number, parsed in enumerate(window.batches):
-            report = IngestReport()
-            for index, entry in enumerate(parsed):
-                if isinstance(entry, OmnidError):
-                    report.results.append(ItemResult(index, None, "error", error=entry))
-                    continue
-                outcome = outcomes[group_of[entry.key]]
-                unchanged = entry.key in outcome.unchanged or (
-                    entry.kind == "event" and window.first_batch[entry.key] < number
-                )
-                report.results.append(self._result(index, entry, outcome, unchanged))
+            report = self._report(parsed, outcome_of.__getitem__, window.repeated[number])
             # Each transaction's counts go to one batch of the window (their sum is what
             # the window did; a transaction is not any one input batch).
             if number < len(outcomes):
@@ -330,15 +339,28 @@ class Ingestor:
 
     async def _write(self, batch: _Parsed) -> IngestReport:
         outcome = await self._commit(batch.unique)
-        report = IngestReport()
-        for index, entry in enumerate(batch.parsed):
-            if isinstance(entry, OmnidError):
-                report.results.append(ItemResult(index, None, "error", error=entry))
-            else:
-                unchanged = entry.key in outcome.unchanged
-                report.results.append(self._result(index, entry, outcome, unchanged))
+        report = self._report(batch.parsed, lambda _: outcome)
         report.add_outcome(outcome)
         report.seconds = time.perf_counter() - batch.started
+        return report
+
+    def _report(
+        self,
+        parsed: list[Item | OmnidError],
+        outcome_of: Callable[[str], BatchOutcome],
+        repeated: Container[str] = (),
+    ) -> IngestReport:
+        """Per-item results of one input batch: its errors, and each item's fate in the
+        transaction ``outcome_of`` its key (``repeated``: events sent earlier in the
+        same load, so ``unchanged``)."""
+        report = IngestReport()
+        for index, entry in enumerate(parsed):
+            if isinstance(entry, OmnidError):
+                report.results.append(ItemResult(index, None, "error", error=entry))
+                continue
+            outcome = outcome_of(entry.key)
+            unchanged = entry.key in outcome.unchanged or entry.key in repeated
+            report.results.append(self._result(index, entry, outcome, unchanged))
         return report
 
     @staticmethod
