@@ -1,8 +1,9 @@
 // Writing records, events and the identifiers they carry. Run by service/resolution.py
 // inside one transaction per batch; every statement takes a list of rows (UNWIND).
-// Key lookups inside patterns carry `USING INDEX`: plans are cached, and one made while a
-// label is nearly empty (a new database's first batches) can start from the other end
-// of the pattern and scan it for every row (tests/test_cypher.py checks the hints).
+// Key lookups inside patterns carry `USING INDEX SEEK`: plans are cached, and one made
+// while a label is nearly empty (a new database's first batches) can scan an index and
+// filter it for every row; a plain `USING INDEX` allows that scan (tests/test_cypher.py
+// checks the hints).
 
 // name: merge-identifiers^(rows, now)
 // Upsert identifier nodes (rows sorted by key, so concurrent writers lock in one order)
@@ -111,7 +112,7 @@ RETURN collect(e.key) AS keys, collect(elementId(e)) AS ids;
 // exactly as if it had never been sent. Returns the keys deleted.
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})
-USING INDEX i:Identifier(key)
+USING INDEX SEEK i:Identifier(key)
 WHERE NOT EXISTS { (i)<-[:HAS]-(:Item) }
 DETACH DELETE i
 RETURN collect(k) AS keys;
@@ -122,7 +123,7 @@ RETURN collect(k) AS keys;
 // One list of rows.
 UNWIND $keys AS k
 MATCH (x:Identifier {key: k})
-USING INDEX x:Identifier(key)
+USING INDEX SEEK x:Identifier(key)
 CALL (x) {
   OPTIONAL MATCH (x)<-[:HAS]-(:Item)-[:HAS]->(y:Identifier)
   WHERE y <> x AND y.blocked IS NULL
@@ -136,7 +137,7 @@ RETURN collect({key: x.key, type: x.type, linking: x.linking, shared: x.shared,
 // Mark identifiers shared (no longer linking) or linking again, with the reason.
 UNWIND $rows AS row
 MATCH (x:Identifier {key: row.key})
-USING INDEX x:Identifier(key)
+USING INDEX SEEK x:Identifier(key)
 SET x.shared = CASE WHEN row.shared THEN true END,
     x.sharedReason = row.reason,
     x.linking = row.linking,
@@ -146,13 +147,13 @@ SET x.shared = CASE WHEN row.shared THEN true END,
 // The person each item belongs to, as parallel lists.
 UNWIND $keys AS k
 MATCH (n:Item {key: k})-[:OF]->(p:Person)
-USING INDEX n:Item(key)
+USING INDEX SEEK n:Item(key)
 RETURN collect(k) AS keys, collect(p.id) AS persons;
 
 // name: record-for-update^(key)
 // A record as stored, to re-send it without one identifier (corrections).
 MATCH (r:Item:Record {key: $key})
-USING INDEX r:Item(key)
+USING INDEX SEEK r:Item(key)
 RETURN r.attributes AS attributes, r.country AS country,
        [(r)-[:HAS]->(i:Identifier) |
           {type: i.type, value: i.value, display: i.display[0], blocked: i.blocked}] AS identifiers;
@@ -167,13 +168,13 @@ RETURN r.attributes AS attributes, r.country AS country,
 CALL () {
   UNWIND $identifiers AS k
   MATCH (i:Identifier {key: k})-[:OF]->(p:Person)
-  USING INDEX i:Identifier(key)
+  USING INDEX SEEK i:Identifier(key)
   RETURN collect(k) AS identifiers, collect(p.id) AS persons
 }
 CALL () {
   UNWIND $records AS k
   MATCH (r:Item {key: k})
-  USING INDEX r:Item(key)
+  USING INDEX SEEK r:Item(key)
   OPTIONAL MATCH (r)-[:OF]->(p:Person)
   RETURN collect(k) AS records, collect(coalesce(p.id, '')) AS recordPersons,
          collect([(r)-[:HAS]->(x:Identifier) | x.key]) AS carried

@@ -8,7 +8,7 @@
 UNWIND $requests AS req
 CALL (req) {
   MATCH (p:Person {id: req.person})<-[:OF]-(e:Event)
-  USING INDEX p:Person(id)
+  USING INDEX SEEK p:Person(id)
   WHERE (req.channels IS NULL OR e.channel IN req.channels)
     AND (req.types IS NULL OR e.type IN req.types)
     AND (req.since IS NULL OR e.at >= req.since)
@@ -27,7 +27,7 @@ RETURN req.index AS index, events;
 // name: channel-sequence(person)
 // Every event's time and channel, oldest first: transitions between channels come from it.
 MATCH (p:Person {id: $person})<-[:OF]-(e:Event)
-USING INDEX p:Person(id)
+USING INDEX SEEK p:Person(id)
 RETURN e.channel AS channel, toString(e.at) AS at, e.type AS type
 ORDER BY e.at, e.key;
 
@@ -35,7 +35,7 @@ ORDER BY e.at, e.key;
 // The hot path of a counter screen, as one query: the person of an identifier, their
 // identifiers and their 50 latest events. The API benchmark's raw-driver baseline.
 MATCH (i:Identifier {key: $key})-[:OF]->(p:Person)
-USING INDEX i:Identifier(key)
+USING INDEX SEEK i:Identifier(key)
 RETURN p.id AS id,
        COLLECT { MATCH (p)<-[:OF]-(i:Identifier) RETURN {type: i.type, value: i.value} } AS identifiers,
        COLLECT {

@@ -23,7 +23,7 @@ RETURN p.id AS id, p.mergedFrom AS mergedFrom, p.splitFrom AS splitFrom,
 UNWIND $ids AS id
 OPTIONAL MATCH (p:Person {id: id})
 OPTIONAL MATCH (a:PersonAlias {id: id})-[:MERGED_INTO]->(q:Person)
-USING INDEX a:PersonAlias(id)
+USING INDEX SEEK a:PersonAlias(id)
 WITH id, coalesce(p, q) AS p
 WHERE p IS NOT NULL
 RETURN id AS requested, p.id AS id, p.mergedFrom AS mergedFrom, p.splitFrom AS splitFrom,
@@ -57,7 +57,7 @@ CALL (req) {
   UNION
   OPTIONAL MATCH (p:Person {id: req.id})
   OPTIONAL MATCH (a:PersonAlias {id: req.id})-[:MERGED_INTO]->(q:Person)
-  USING INDEX a:PersonAlias(id)
+  USING INDEX SEEK a:PersonAlias(id)
   WITH coalesce(p, q) AS p
   WHERE p IS NOT NULL
   RETURN p
@@ -131,7 +131,7 @@ ORDER BY person, type, value;
 // name: records-of-persons(ids)
 UNWIND $ids AS id
 MATCH (q:Person {id: id})<-[:OF]-(r:Record)
-USING INDEX q:Person(id)
+USING INDEX SEEK q:Person(id)
 RETURN id AS person, r.key AS key, r.source AS source, r.sourceId AS sourceId,
        r.attributes AS attributes, toString(r.firstSeen) AS firstSeen,
        toString(r.updatedAt) AS updatedAt,
@@ -142,7 +142,7 @@ ORDER BY person, source, sourceId;
 // Per person and channel: how many events, the first and the last.
 UNWIND $ids AS id
 MATCH (q:Person {id: id})<-[:OF]-(e:Event)
-USING INDEX q:Person(id)
+USING INDEX SEEK q:Person(id)
 WITH id, e.channel AS channel, count(e) AS events, min(e.at) AS first, max(e.at) AS last
 RETURN id AS person, channel, events, toString(first) AS first, toString(last) AS last
 ORDER BY person, first;
@@ -152,7 +152,7 @@ ORDER BY person, first;
 // when they were received.
 UNWIND $ids AS id
 MATCH (q:Person {id: id})<-[:OF]-(n:Item)
-USING INDEX q:Person(id)
+USING INDEX SEEK q:Person(id)
 WITH id, min(coalesce(n.at, n.firstSeen)) AS first, max(coalesce(n.at, n.updatedAt)) AS last
 RETURN id AS person, toString(first) AS first, toString(last) AS last;
 
@@ -160,8 +160,8 @@ RETURN id AS person, toString(first) AS first, toString(last) AS last;
 // Why two identifiers are one person: the shortest chain of linking identifiers and the
 // records/events that carry them. No row when they are not the same person.
 MATCH (a:Identifier {key: $a})-[:OF]->(p:Person)<-[:OF]-(b:Identifier {key: $b})
-USING INDEX a:Identifier(key)
-USING INDEX b:Identifier(key)
+USING INDEX SEEK a:Identifier(key)
+USING INDEX SEEK b:Identifier(key)
 MATCH path = SHORTEST 1 (a) ((x)-[:HAS]-(y) WHERE y:Item OR y.linking){1,64} (b)
 RETURN p.id AS person,
        [n IN nodes(path) | CASE

@@ -1,8 +1,9 @@
 // Maintaining persons: connected components of records, events and linking identifiers.
 // Run by service/resolution.py in the same transaction as the writes in ingest.cypher.
-// Key lookups inside patterns carry `USING INDEX`: plans are cached, and one made while a
-// label is nearly empty (a new database's first batches) can start from the other end
-// of the pattern and scan it for every row (tests/test_cypher.py checks the hints).
+// Key lookups inside patterns carry `USING INDEX SEEK`: plans are cached, and one made
+// while a label is nearly empty (a new database's first batches) can scan an index and
+// filter it for every row; a plain `USING INDEX` allows that scan (tests/test_cypher.py
+// checks the hints).
 
 // name: lock-persons^(ids)
 // Take the write lock on each person (ids sorted, so writers lock in one order) and
@@ -10,7 +11,7 @@
 // the age as a string, which the Python driver reads far faster than a DateTime.
 UNWIND $ids AS id
 MATCH (p:Person {id: id})
-USING INDEX p:Person(id)
+USING INDEX SEEK p:Person(id)
 SET p.version = p.version + 1
 WITH p, COUNT { (p)<-[:OF]-() } AS size
 RETURN collect(p.id) AS ids, collect(size) AS sizes, collect(coalesce(toString(p.createdAt), '')) AS createdAt;
@@ -20,7 +21,7 @@ RETURN collect(p.id) AS ids, collect(size) AS sizes, collect(coalesce(toString(p
 // record or event carries.
 UNWIND $ids AS id
 MATCH (q:Person {id: id})<-[:OF]-(n)
-USING INDEX q:Person(id)
+USING INDEX SEEK q:Person(id)
 RETURN id AS person, n.key AS key, n:Item AS item,
        CASE WHEN n:Item THEN [(n)-[:HAS]->(x:Identifier WHERE x.linking) | x.key] ELSE [] END AS links;
 
@@ -29,7 +30,7 @@ RETURN id AS person, n.key AS key, n:Item AS item,
 // each item is locked so its person cannot change under us.
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})<-[:HAS]-(it:Item)
-USING INDEX i:Identifier(key)
+USING INDEX SEEK i:Identifier(key)
 SET it.version = coalesce(it.version, 0) + 1
 WITH k, it
 OPTIONAL MATCH (it)-[:OF]->(p:Person)
@@ -51,7 +52,7 @@ CREATE (:Person {
 // Identifiers that stopped linking leave their person.
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})-[o:OF]->(:Person)
-USING INDEX i:Identifier(key)
+USING INDEX SEEK i:Identifier(key)
 DELETE o;
 
 // name: attach-to-persons!(groups)
@@ -61,7 +62,7 @@ DELETE o;
 // write lock, so no OF relationship can exist: CREATE, not MERGE.
 UNWIND $groups AS g
 MATCH (p:Person {id: g.person})
-USING INDEX p:Person(id)
+USING INDEX SEEK p:Person(id)
 CALL (p, g) {
   UNWIND g.items AS id
   MATCH (n:Item) WHERE elementId(n) = id
@@ -79,16 +80,16 @@ UNWIND $rows AS row
 CALL (row) {
   WITH row WHERE row.item
   MATCH (n:Item {key: row.key})
-  USING INDEX n:Item(key)
+  USING INDEX SEEK n:Item(key)
   RETURN n
   UNION
   WITH row WHERE NOT row.item
   MATCH (n:Identifier {key: row.key})
-  USING INDEX n:Identifier(key)
+  USING INDEX SEEK n:Identifier(key)
   RETURN n
 }
 MATCH (p:Person {id: row.person})
-USING INDEX p:Person(id)
+USING INDEX SEEK p:Person(id)
 CALL (n, p) {
   MATCH (n)-[o:OF]->(old:Person)
   WHERE old <> p
@@ -101,8 +102,8 @@ MERGE (n)-[:OF]->(p);
 // answers lookups by its id.
 UNWIND $rows AS row
 MATCH (a:Person {id: row.from}), (s:Person {id: row.into})
-USING INDEX a:Person(id)
-USING INDEX s:Person(id)
+USING INDEX SEEK a:Person(id)
+USING INDEX SEEK s:Person(id)
 CALL (a, s) {
   MATCH (n)-[o:OF]->(a)
   CREATE (n)-[:OF]->(s)
@@ -125,6 +126,6 @@ CREATE (a)-[:MERGED_INTO {at: $now}]->(s);
 // name: delete-empty-persons!(ids)
 UNWIND $ids AS id
 MATCH (p:Person {id: id})
-USING INDEX p:Person(id)
+USING INDEX SEEK p:Person(id)
 WHERE NOT EXISTS { (p)<-[:OF]-() }
 DETACH DELETE p;
