@@ -15,6 +15,11 @@ items, one transaction per batch:
     (c) omnid's real path, ``Ingestor.ingest_batch``: validation, normalization and
         write-time identity resolution, in the same transaction.
 
+With ``--writers N`` (default omnid's, 3), also: (bN) as (b) with N transactions at
+once; (cN) omnid's bulk pipeline ``Ingestor.ingest_batches`` (the CLI import), N
+transactions at once; (cN') as (c), each call of ``ingest_batch`` cut into N
+transactions, as the GraphQL mutations do with a large call.
+
 The baselines write already parsed items (their time is the database's); (c) starts from
 the raw JSON objects, so its time includes parsing and normalizing them (printed apart).
 ``--statements`` also prints the time spent in each named statement inside the
@@ -368,18 +373,20 @@ async def run_plain(graph: Graph, prepared: Prepared, writers: int = 1) -> float
 
 
 async def run_omnid(
-    graph: Graph, prepared: Prepared, writers: int = 1
+    graph: Graph, prepared: Prepared, writers: int = 1, *, calls: bool = False
 ) -> tuple[float, IngestReport]:
-    """(c) omnid's real path, from raw items: ``Ingestor.ingest_batch`` one batch after
-    the other with one writer; the bulk pipeline ``Ingestor.ingest_batches`` (parse
-    ahead, ``writers`` batches re-cut into transactions that run at once) otherwise."""
+    """(c) omnid's real path, from raw items: ``Ingestor.ingest_batch`` one call after
+    the other (a client of the GraphQL mutations), each call one transaction with one
+    writer or cut into up to ``writers`` transactions with ``calls``; otherwise the bulk
+    pipeline ``Ingestor.ingest_batches`` (parse ahead, ``writers`` batches re-cut into
+    transactions that run at once)."""
     ingestor = Ingestor(graph)
     report = IngestReport()
     started = time.perf_counter()
     offset = 0
-    if writers == 1:
+    if writers == 1 or calls:
         for b in prepared.batches:
-            report.extend(await ingestor.ingest_batch(b.raw), offset)
+            report.extend(await ingestor.ingest_batch(b.raw, writers=writers), offset)
             offset += len(b.raw)
     else:
         raws = [b.raw for b in prepared.batches]
@@ -485,6 +492,11 @@ async def _one_round(
         out.cpu["c2"] = meter.stop()
         out.summary2 = dict(await graph.query("baseline-summary") or {})
         await clear(graph)
+        print(f"[{label}] (c{writers}') omnid ingest_batch, calls cut ...", flush=True)
+        meter.start()
+        out.seconds["cc"], _ = await run_omnid(graph, prepared, writers, calls=True)
+        out.cpu["cc"] = meter.stop()
+        await clear(graph)
     return out
 
 
@@ -552,8 +564,9 @@ async def main(args: argparse.Namespace) -> int:
         "c": "(c) omnid Ingestor.ingest_batch (resolution)",
         "b2": f"(b{w}) as (b), {w} writers",
         "c2": f"(c{w}) omnid bulk pipeline, {w} writers",
+        "cc": f"(c{w}') as (c), each call cut into {w}",
     }
-    for key in ("a", "b", "c", "b2", "c2"):
+    for key in ("a", "b", "c", "b2", "c2", "cc"):
         if key not in seconds:
             continue
         s = seconds[key]
@@ -616,6 +629,15 @@ async def main(args: argparse.Namespace) -> int:
             + ("the same counts as (c)" if same else "DIFFERENT from (c): ")
             + ("" if same else ", ".join(f"{k} {v}" for k, v in second.items()))
             + f" (aliases {measured.summary2.get('aliases')} against {summary.get('aliases')})"
+        )
+    if "cc" in seconds:
+        cc_items = n / seconds["cc"]
+        print(
+            f"(c{w}') records/s: {cc_items:,.0f}  target >= 5,000: "
+            f"{'ok' if cc_items >= 5000 else 'MISSED'}    "
+            f"c{w}'/b = {seconds['b'] / seconds['cc']:.2f}  target >= 0.60: "
+            f"{'ok' if seconds['b'] / seconds['cc'] >= 0.6 else 'MISSED'}    "
+            f"c{w}'/b{w} = {seconds['b2'] / seconds['cc']:.2f}"
         )
     parse_share = 100.0 * prepared.parse_seconds / seconds["c"]
     print(

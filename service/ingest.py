@@ -1,9 +1,9 @@
 """Ingest records and events: validate each item, then write and resolve in batches.
 
 The same path serves the CLI import, the GraphQL mutations and bulk jobs. One bad item
-never sinks a batch: it gets its own typed error and the rest goes in. Each batch is one
-transaction, so a crash loses nothing that was acknowledged and re-sending a batch
-changes nothing.
+never sinks a batch: it gets its own typed error and the rest goes in. A batch is one
+transaction, or for a large one a few that share nothing and commit whole each, so a
+crash loses nothing that was acknowledged and re-sending a batch changes nothing.
 """
 
 from __future__ import annotations
@@ -32,12 +32,17 @@ from service.graph import Graph, Tx
 from service.identifiers import Identifier, IdentifierRules
 from service.resolution import BatchOutcome, ResolutionPolicy, UnionFind, resolve_batch_tx
 
-__all__ = ["IngestReport", "Ingestor", "ItemResult", "chunks"]
+__all__ = ["SPLIT_MIN_ITEMS", "IngestReport", "Ingestor", "ItemResult", "chunks"]
 
 log = logging.getLogger("omnid")
 
 Status = Literal["ok", "unchanged", "error"]
 T = TypeVar("T")
+
+#: ``Ingestor.ingest_batch`` writes a call as one transaction per this many items at
+#: least: below it, what a second transaction saves is less than reading the persons
+#: the call reaches (``window-links``) to cut it.
+SPLIT_MIN_ITEMS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,8 @@ class _Parsed:
     parsed: list[Item | OmnidError]
     unique: list[Item]
     started: float
+    #: Components of ``unique`` over what they carry, when the batch is to be cut.
+    roots: UnionFind[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +204,7 @@ class Ingestor:
         written: tuple[_Window, list[list[Item]], list[BatchOutcome], float] | None = None
         try:
             while (window := await reading) is not None:
-                groups = await self._cut(window)
+                groups = await self._cut(window.unique, window.roots, len(window.batches))
                 writing = [asyncio.create_task(self._commit(group)) for group in groups]
                 # Let the transactions start before anything else runs; the next window
                 # is read (holding the GIL most of the time) while they write, not while
@@ -245,12 +252,13 @@ class Ingestor:
         items = list(unique.values())
         return _Window(batches, items, _carried_together(items), repeated, started)
 
-    async def _cut(self, window: _Window) -> list[list[Item]]:
-        """The window's items in transactions that share no identifier, record or person."""
-        if len(window.batches) <= 1 or len(window.unique) <= 1:
-            return [window.unique]
-        identifiers = sorted({i.key for item in window.unique for i in item.identifiers})
-        records = sorted(item.key for item in window.unique if item.kind == "record")
+    async def _cut(self, items: list[Item], roots: UnionFind[str], parts: int) -> list[list[Item]]:
+        """``items`` in up to ``parts`` transactions that share no identifier, record or
+        person (``roots``: their components over what they carry)."""
+        if parts <= 1 or len(items) <= 1:
+            return [items]
+        identifiers = sorted({i.key for item in items for i in item.identifiers})
+        records = sorted(item.key for item in items if item.kind == "record")
         found = await self.graph.query("window-links", identifiers=identifiers, records=records)
         # What joins items beyond what they carry: the person an identifier or a stored
         # record belongs to, and the identifiers a stored record carried until now (the
@@ -265,7 +273,7 @@ class Ingestor:
             if person:
                 links.append((key, "person/" + person))
             links += [(key, other) for other in carried]
-        return _components(window.unique, window.roots, len(window.batches), links)
+        return _components(items, roots, parts, links)
 
     def _window_reports(
         self,
@@ -288,14 +296,15 @@ class Ingestor:
             report.seconds = finished - window.started
             yield report
 
-    def _prepare(self, raw_items: Sequence[object]) -> _Parsed:
+    def _prepare(self, raw_items: Sequence[object], *, components: bool = False) -> _Parsed:
         started = time.perf_counter()
         parsed = self.parse(raw_items)
         unique: dict[str, Item] = {}
         for entry in parsed:
             if isinstance(entry, Item):
                 _keep(unique, entry)
-        return _Parsed(parsed, list(unique.values()), started)
+        items = list(unique.values())
+        return _Parsed(parsed, items, started, _carried_together(items) if components else None)
 
     async def remove_identifier(self, source: str, id: str, identifier: Identifier) -> ItemResult:
         """Correct a record: re-send it without ``identifier``, which may split a person.
@@ -333,14 +342,44 @@ class Ingestor:
         log.info("removed one %s identifier from a record", identifier.type)
         return ItemResult(0, key, "ok", outcome.persons.get(key))
 
-    async def ingest_batch(self, raw_items: Sequence[object]) -> IngestReport:
-        """Validate and write one batch in one transaction; per-item results."""
-        return await self._write(self._prepare(raw_items))
+    async def ingest_batch(
+        self, raw_items: Sequence[object], *, writers: int | None = None
+    ) -> IngestReport:
+        """Validate and write one batch; per-item results, in input order.
 
-    async def _write(self, batch: _Parsed) -> IngestReport:
-        outcome = await self._commit(batch.unique)
-        report = self._report(batch.parsed, lambda _: outcome)
-        report.add_outcome(outcome)
+        A batch of fewer than ``2 * SPLIT_MIN_ITEMS`` items is one transaction. A
+        larger one (a bulk job calling the API) is cut, as a window of the bulk
+        pipeline is, into up to ``writers`` (default ``settings.ingest_writers``)
+        transactions that share no identifier, record or person, written at once: one
+        transaction leaves Neo4j waiting while this process validates and resolves.
+        Each transaction commits or rolls back whole; items are independent (per-item
+        results), and re-sending a batch changes nothing, so a failure part-way is
+        mended by sending the batch again.
+        """
+        writers = max(1, writers or self.graph.settings.ingest_writers)
+        parts = min(writers, len(raw_items) // SPLIT_MIN_ITEMS)
+        if parts <= 1:
+            batch = self._prepare(raw_items)
+            outcome = await self._commit(batch.unique)
+            report = self._report(batch.parsed, lambda _: outcome)
+            report.add_outcome(outcome)
+        else:
+            # Validating thousands of items takes a while: not on the event loop.
+            batch = await asyncio.to_thread(self._prepare, raw_items, components=True)
+            assert batch.roots is not None
+            groups = await self._cut(batch.unique, batch.roots, parts)
+            tasks = [asyncio.create_task(self._commit(group)) for group in groups]
+            # Every transaction finishes (commits or rolls back) before an error is raised.
+            await asyncio.wait(tasks)
+            outcomes = [task.result() for task in tasks]
+            outcome_of = {
+                item.key: outcome
+                for group, outcome in zip(groups, outcomes, strict=True)
+                for item in group
+            }
+            report = self._report(batch.parsed, outcome_of.__getitem__)
+            for outcome in outcomes:
+                report.add_outcome(outcome)
         report.seconds = time.perf_counter() - batch.started
         return report
 

@@ -138,7 +138,8 @@ class Settings(BaseSettings):
     #: import): that many consecutive batches, re-cut so that they share no identifier,
     #: record or person and so do not queue on each other's locks (bench/README.md,
     #: "Fourth session"). Three on 2 cores: one transaction's Python runs while the
-    #: others are in Neo4j ("Fifth session").
+    #: others are in Neo4j ("Fifth session"). Also the most transactions one large
+    #: ``ingest_batch`` call (a GraphQL mutation) is cut into ("Sixth session").
     ingest_writers: int = Field(3, ge=1, le=16, validation_alias=_alias("OMNID_INGEST_WRITERS"))
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too

@@ -10,6 +10,9 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
+from service import ingest as ingest_module
 from service.graph import Graph
 from service.ingest import Ingestor
 from tests.partition import snapshot
@@ -117,3 +120,42 @@ async def test_an_item_error_stays_in_its_batch(graph: Graph):
     reports = await _collect(ingestor, batches, writers=2)
     assert [r.status for rep in reports for r in rep.results] == ["ok", "error"]
     assert reports[1].errors[0].error is not None
+
+
+async def test_a_large_call_is_cut_into_transactions_and_ends_as_one_would(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(ingest_module, "SPLIT_MIN_ITEMS", 20)
+    items: list[Any] = [
+        record("crm", f"r{n}", [("EMAIL", f"c{n % 30}@example.org"), ("PHONE", f"+3461100{n:04d}")])
+        for n in range(60)
+    ]
+    items += [event("till", f"e{n}", [("DEVICE", f"cookie-{n % 45}")]) for n in range(60)]
+    items += [{"kind": "event", "source": "till", "id": "bad"}, items[70]]  # no identifiers; again
+
+    ingestor = await fresh(graph)
+    whole = await ingestor.ingest_batch(items, writers=1)
+    expected = (await snapshot(graph)).partition
+
+    ingestor = await fresh(graph)
+    seen: list[list[str]] = []
+    commit = ingestor._commit
+
+    async def record_groups(group: list[Any]) -> Any:
+        seen.append([item.key for item in group])
+        return await commit(group)
+
+    ingestor._commit = record_groups  # type: ignore[method-assign]
+    cut = await ingestor.ingest_batch(items, writers=3)
+
+    assert len(seen) == 3
+    keys = [key for group in seen for key in group]
+    assert sorted(keys) == sorted({r.key for r in whole.results if r.key})
+    assert len(keys) == len(set(keys))
+    assert [(r.index, r.key, r.status) for r in cut.results] == [
+        (r.index, r.key, r.status) for r in whole.results
+    ]
+    assert cut.results[120].error is not None
+    after = await snapshot(graph)
+    assert after.partition == expected
+    assert all(after.person_of[r.key] == r.person_id for r in cut.results if r.key)
