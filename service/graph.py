@@ -55,8 +55,51 @@ class Tx:
         """Run the statement ``name``; the result has the shape its name declares."""
         stmt = self._graph.statements[name]
         self._graph.queries += 1
-        result = await self.tx.run(stmt.cypher, params)
+        result = await self.tx.run(stmt.cypher, _sealed(params))
         return await _shaped(result, stmt)
+
+
+class _SealedStr(str):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<string of {len(self)}>"
+
+
+class _SealedList(list[Any]):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<list of {len(self)}>"
+
+
+class _SealedDict(dict[str, Any]):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<map of {len(self)}>"
+
+
+def _sealed(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters whose ``repr`` gives their shape, never their values.
+
+    The driver formats every RUN message for its debug log before the logger looks at
+    the level (``" ".join(map(repr, fields))``). With the values, turning on the
+    ``neo4j`` debug log would write every email and phone of every batch to it; and
+    building that string for nothing took about half of the client's time to send a
+    5,000-row batch (22 ms against 12). The driver packs these subclasses as it packs
+    ``str``, ``list`` and ``dict``.
+    """
+    sealed: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, str):
+            value = _SealedStr(value)
+        elif isinstance(value, list):
+            value = _SealedList(value)
+        elif isinstance(value, dict):
+            value = _SealedDict(value)
+        sealed[key] = value
+    return sealed
 
 
 async def _shaped(result: neo4j.AsyncResult, stmt: Statement) -> Any:
@@ -168,7 +211,7 @@ class Graph:
                     database=self.settings.neo4j_database,
                     default_access_mode=neo4j.READ_ACCESS,
                 ) as session:
-                    result = await session.run(query, params)
+                    result = await session.run(query, _sealed(params))
                     return await _shaped(result, stmt)
             except Exception as exc:
                 if (
@@ -202,7 +245,7 @@ class Graph:
         self.queries += 1
         try:
             async with self.driver.session(database=self.settings.neo4j_database) as session:
-                result = await session.run(stmt.cypher, params)
+                result = await session.run(stmt.cypher, _sealed(params))
                 return await _shaped(result, stmt)
         except Exception as exc:
             if _is_connection_error(exc):
