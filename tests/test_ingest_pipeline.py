@@ -83,7 +83,9 @@ async def test_a_window_is_cut_into_transactions_that_share_nothing(graph: Graph
     # One person (through the stored record), one device: one transaction each.
     assert owner["event/web/a"] == owner["event/till/b"]
     assert owner["event/web/x1"] == owner["record/crm/q"]
-    assert len(seen) == 3
+    # Seven components (the person, the device q shares, five other devices): two
+    # transactions per writer, so six.
+    assert len(seen) == 6
     # The event sent again in a later batch of the window is reported as already stored.
     assert [r.status for r in reports[2].results] == ["unchanged"]
     assert reports[0].results[0].person_id == reports[2].results[0].person_id
@@ -139,16 +141,23 @@ async def test_a_large_call_is_cut_into_transactions_and_ends_as_one_would(
 
     ingestor = await fresh(graph)
     seen: list[list[str]] = []
+    active = [0, 0]  # in flight, most in flight
     commit = ingestor._commit
 
     async def record_groups(group: list[Any]) -> Any:
         seen.append([item.key for item in group])
-        return await commit(group)
+        active[0] += 1
+        active[1] = max(active)
+        try:
+            return await commit(group)
+        finally:
+            active[0] -= 1
 
     ingestor._commit = record_groups  # type: ignore[method-assign]
     cut = await ingestor.ingest_batch(items, writers=3)
 
-    assert len(seen) == 3
+    assert len(seen) == 6  # two transactions per writer
+    assert active[1] == 3  # at most one per writer at a time
     keys = [key for group in seen for key in group]
     assert sorted(keys) == sorted({r.key for r in whole.results if r.key})
     assert len(keys) == len(set(keys))
