@@ -111,8 +111,6 @@ class _Parsed:
     parsed: list[Item | OmnidError]
     unique: list[Item]
     started: float
-    #: Components of ``unique`` over what they carry, when the batch is to be cut.
-    roots: UnionFind[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,15 +306,19 @@ class Ingestor:
             report.seconds = finished - window.started
             yield report
 
-    def _prepare(self, raw_items: Sequence[object], *, components: bool = False) -> _Parsed:
+    def _prepare(self, raw_items: Sequence[object]) -> _Parsed:
         started = time.perf_counter()
         parsed = self.parse(raw_items)
         unique: dict[str, Item] = {}
         for entry in parsed:
             if isinstance(entry, Item):
                 _keep(unique, entry)
-        items = list(unique.values())
-        return _Parsed(parsed, items, started, _carried_together(items) if components else None)
+        return _Parsed(parsed, list(unique.values()), started)
+
+    def _prepare_to_cut(self, raw_items: Sequence[object]) -> tuple[_Parsed, UnionFind[str]]:
+        """``_prepare``, and the components of the items over what they carry."""
+        batch = self._prepare(raw_items)
+        return batch, _carried_together(batch.unique)
 
     async def remove_identifier(self, source: str, id: str, identifier: Identifier) -> ItemResult:
         """Correct a record: re-send it without ``identifier``, which may split a person.
@@ -377,9 +379,8 @@ class Ingestor:
             report.add_outcome(outcome)
         else:
             # Validating thousands of items takes a while: not on the event loop.
-            batch = await asyncio.to_thread(self._prepare, raw_items, components=True)
-            assert batch.roots is not None
-            groups = await self._cut(batch.unique, batch.roots, parts * _PARTS_PER_WRITER)
+            batch, roots = await asyncio.to_thread(self._prepare_to_cut, raw_items)
+            groups = await self._cut(batch.unique, roots, parts * _PARTS_PER_WRITER)
             tasks = self._start(groups, parts)
             # Every transaction finishes (commits or rolls back) before an error is raised.
             await asyncio.wait(tasks)
