@@ -129,9 +129,10 @@ class Settings(BaseSettings):
     )
     #: Extra blocked values, as ``TYPE:value`` (normalized or raw), added to the shipped list.
     blocklist: list[str] = Field(default_factory=list, validation_alias=_alias("OMNID_BLOCKLIST"))
-    #: Items per write transaction in bulk loads. Fewer, larger transactions cost less per
-    #: item; 5,000 keeps one well under the transaction timeout on a small machine
-    #: (bench/README.md, "Ingest throughput": 1.5-3 s each).
+    #: Items per batch read from a file in bulk loads (a window of ``ingest_writers``
+    #: batches is then written as twice as many transactions). 5,000 keeps each
+    #: transaction well under the transaction timeout on a small machine
+    #: (bench/README.md, "Ingest throughput": 1.5-3 s for 5,000 items).
     batch_size: int = Field(5000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
     retry_seconds: float = Field(30.0, gt=0, validation_alias=_alias("OMNID_RETRY_SECONDS"))
     #: Batch transactions a bulk load runs at once (``Ingestor.ingest``, the CLI
