@@ -40,9 +40,11 @@ Status = Literal["ok", "unchanged", "error"]
 T = TypeVar("T")
 
 #: ``Ingestor.ingest_batch`` uses one writer per this many items of a call, and cuts
-#: a call only for two writers or more: below that, what concurrent transactions save
-#: is less than reading the persons the call reaches (``window-links``) to cut it.
-SPLIT_MIN_ITEMS = 1_000
+#: a call only for two writers or more (1,000 items: the API's default limit per call).
+#: Calls of 1,000 items, 100,000 items in all, two runs each: one transaction per call
+#: 4,157 and 4,391 items/s; cut with 500 per writer 4,963 and 5,159; with 334, 4,728
+#: and 5,293 (bench/README.md, "Sixth session").
+SPLIT_MIN_ITEMS = 500
 
 #: Transactions a window (or a large call) is cut into, per writer, run at most
 #: ``writers`` at once. Smaller transactions than the input batches cost Neo4j less
@@ -361,8 +363,8 @@ class Ingestor:
     ) -> IngestReport:
         """Validate and write one batch; per-item results, in input order.
 
-        A batch of fewer than ``2 * SPLIT_MIN_ITEMS`` items is one transaction. A
-        larger one (a bulk job calling the API) is cut, as a window of the bulk
+        A batch of fewer than ``2 * SPLIT_MIN_ITEMS`` (1,000) items is one transaction.
+        A larger one (a bulk job calling the API) is cut, as a window of the bulk
         pipeline is, into transactions that share no identifier, record or person,
         written up to ``writers`` (default ``settings.ingest_writers``) at once: one
         transaction leaves Neo4j waiting while this process validates and resolves.
