@@ -171,8 +171,28 @@ def test_address_canonical_form_is_stable_as_one_line(value: object, region: str
 # --------------------------------------------------------------------------- keys
 
 
+# Values every type accepts in some spelling, so that a pair of them is valid often
+# enough (two random texts rarely both are: hypothesis gave up on the filtering).
+_VALID = st.sampled_from(
+    [
+        "Ana.Silva@Example.com",
+        " ana.silva@example.com",
+        "a-b@shop.es",
+        "+34 600 12 34 56",
+        "600123456",
+        "+1 202 555 0143",
+        "7001 2345",
+        "70012345",
+        "Calle Mayor 5, 28013 Madrid",
+        "CUST-1001",
+        "cust-1001",
+    ]
+)
+_KEYED = st.one_of(texts, _VALID, _VALID.map(str.upper), _VALID.map(lambda v: f" {v}\t"))
+
+
 @FAST
-@given(kind=st.sampled_from(TYPES), a=texts, b=texts, region=REGIONS)
+@given(kind=st.sampled_from(TYPES), a=_KEYED, b=_KEYED, region=REGIONS)
 def test_equal_keys_imply_equal_values(kind: str, a: str, b: str, region: str | None) -> None:
     first, second = _try(kind, a, region), _try(kind, b, region)
     assume(first is not None and second is not None)
