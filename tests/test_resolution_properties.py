@@ -274,9 +274,17 @@ async def test_four_writers_end_like_one(
         rnd.shuffle(lot)
 
     ingestor = await fresh(graph)
-    reports = await asyncio.gather(
-        *(send(ingestor, lot, size) for lot, size in zip(lots, sizes, strict=True))
+    # Every writer finishes before the example ends, even when one fails: one left
+    # running would write into the next example (or hypothesis's replay of this one),
+    # which then fails somewhere else and hides the first error.
+    outcomes = await asyncio.gather(
+        *(send(ingestor, lot, size) for lot, size in zip(lots, sizes, strict=True)),
+        return_exceptions=True,
     )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    reports = [o for o in outcomes if isinstance(o, IngestReport)]
     assert all(not r.errors for r in reports)
     together = await snapshot(graph)  # also: no duplicate nodes or relationships
     assert together.partition == alone.partition, describe(together.partition, alone.partition)
