@@ -214,9 +214,7 @@ class Ingestor:
         written: tuple[_Window, list[list[Item]], list[BatchOutcome], float] | None = None
         try:
             while (window := await reading) is not None:
-                groups = await self._cut(
-                    window.unique, window.roots, len(window.batches) * _PARTS_PER_WRITER
-                )
+                groups = await self._cut(window.unique, window.roots, len(window.batches))
                 writing = self._start(groups, writers)
                 # Let the transactions start before anything else runs; the next window
                 # is read (holding the GIL most of the time) while they write, not while
@@ -264,9 +262,12 @@ class Ingestor:
         items = list(unique.values())
         return _Window(batches, items, _carried_together(items), repeated, started)
 
-    async def _cut(self, items: list[Item], roots: UnionFind[str], parts: int) -> list[list[Item]]:
-        """``items`` in up to ``parts`` transactions that share no identifier, record or
-        person (``roots``: their components over what they carry)."""
+    async def _cut(
+        self, items: list[Item], roots: UnionFind[str], writers: int
+    ) -> list[list[Item]]:
+        """``items`` in up to ``_PARTS_PER_WRITER`` transactions per writer that share no
+        identifier, record or person (``roots``: their components over what they carry)."""
+        parts = writers * _PARTS_PER_WRITER
         if parts <= 1 or len(items) <= 1:
             return [items]
         identifiers = sorted({i.key for item in items for i in item.identifiers})
@@ -294,11 +295,7 @@ class Ingestor:
         outcomes: Sequence[BatchOutcome],
         finished: float,
     ) -> Iterator[IngestReport]:
-        outcome_of = {
-            item.key: outcome
-            for group, outcome in zip(groups, outcomes, strict=True)
-            for item in group
-        }
+        outcome_of = _outcome_by_key(groups, outcomes)
         for number, parsed in enumerate(window.batches):
             report = self._report(parsed, outcome_of.__getitem__, window.repeated[number])
             # Each transaction's counts go to one batch of the window (their sum is what
@@ -382,17 +379,12 @@ class Ingestor:
         else:
             # Validating thousands of items takes a while: not on the event loop.
             batch, roots = await asyncio.to_thread(self._prepare_to_cut, raw_items)
-            groups = await self._cut(batch.unique, roots, parts * _PARTS_PER_WRITER)
+            groups = await self._cut(batch.unique, roots, parts)
             tasks = self._start(groups, parts)
             # Every transaction finishes (commits or rolls back) before an error is raised.
             await asyncio.wait(tasks)
             outcomes = [task.result() for task in tasks]
-            outcome_of = {
-                item.key: outcome
-                for group, outcome in zip(groups, outcomes, strict=True)
-                for item in group
-            }
-            report = self._report(batch.parsed, outcome_of.__getitem__)
+            report = self._report(batch.parsed, _outcome_by_key(groups, outcomes).__getitem__)
             for outcome in outcomes:
                 report.add_outcome(outcome)
         report.seconds = time.perf_counter() - batch.started
@@ -464,6 +456,15 @@ def _keep(unique: dict[str, Item], item: Item) -> bool:
         unique[item.key] = item
         return True
     return False
+
+
+def _outcome_by_key(
+    groups: list[list[Item]], outcomes: Sequence[BatchOutcome]
+) -> dict[str, BatchOutcome]:
+    """The outcome of the transaction that wrote each item, by item key."""
+    return {
+        item.key: outcome for group, outcome in zip(groups, outcomes, strict=True) for item in group
+    }
 
 
 def _carried_together(items: list[Item]) -> UnionFind[str]:

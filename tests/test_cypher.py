@@ -98,7 +98,7 @@ def test_malformed_files_fail_with_their_location(tmp_path: Path, text: str, mes
 
 
 #: The statements of the write path and of the API's reads.
-_HOT_FILES = ("ingest.cypher", "resolution.cypher", "person.cypher", "journey.cypher")
+HOT_FILES = ("ingest.cypher", "resolution.cypher", "person.cypher", "journey.cypher")
 _KEYED_NODE = re.compile(r"\((\w*):(\w+)(?::\w+)* \{(key|id): ")
 
 
@@ -114,7 +114,7 @@ def test_key_lookups_in_patterns_are_pinned_to_their_index() -> None:
     """
     missing: list[str] = []
     for stmt in load_statements():
-        if not stmt.origin.split(":")[0].endswith(_HOT_FILES):
+        if not stmt.origin.split(":")[0].endswith(HOT_FILES):
             continue
         for line in stmt.cypher.splitlines():
             if "MATCH (" not in line or not ("-[" in line or "]-" in line):

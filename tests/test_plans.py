@@ -15,9 +15,9 @@ import pytest
 
 from service.cypher import load_statements
 from service.graph import Graph
+from tests.test_cypher import HOT_FILES
 
-_HOT_FILES = ("ingest.cypher", "resolution.cypher", "person.cypher", "journey.cypher")
-_HOT = [s for s in load_statements() if s.origin.split(":")[0].endswith(_HOT_FILES)]
+_HOT = [s for s in load_statements() if s.origin.split(":")[0].endswith(HOT_FILES)]
 
 
 def _operators(plan: dict[str, Any]) -> Iterator[str]:
