@@ -160,11 +160,12 @@ RETURN r.attributes AS attributes, r.country AS country,
 
 // name: window-links^(identifiers, records)
 // Before a bulk load writes a window of batches as several concurrent transactions
-// (Ingestor.ingest_batches): the persons the window's identifiers and stored records
-// already belong to, and the identifiers the stored records carry, so that items
-// reaching one person go to one transaction. Two transactions sharing a person wait on
-// each other's locks and can deadlock (then the driver retries a whole batch after a
-// second). Parallel lists; a person '' when none.
+// (Ingestor.ingest_batches; read while the window before it writes, whose changes the
+// caller adds from its outcomes): the persons the window's identifiers and stored
+// records already belong to, and the identifiers the stored records carry, so that
+// items reaching one person go to one transaction. Two transactions sharing a person
+// wait on each other's locks and can deadlock (then the driver retries a whole batch
+// after a second). Parallel lists; a person '' when none.
 CALL () {
   UNWIND $identifiers AS k
   MATCH (i:Identifier {key: k})-[:OF]->(p:Person)

@@ -197,12 +197,14 @@ class Ingestor:
         consecutive batches form a window, validated in a worker thread while the
         previous window writes. The window's items are re-cut into twice as many
         transactions as it has batches (``_PARTS_PER_WRITER``), along connected
-        components (items and the identifiers they carry), so that they share no
-        identifier and no record and run ``writers`` at a time instead
-        of queueing on each other's locks (customers come back: two consecutive batches
-        share many identifiers). Within a window the last version of a record and the
-        first of an event are the ones written, and a window starts once the one before
-        it has committed, so the file's last version of a record is the one stored.
+        components (items and the identifiers they carry, and the persons these reach,
+        read from the graph while the previous window writes and completed with what its
+        transactions changed), so that they share no identifier, record or person and
+        run ``writers`` at a time instead of queueing on each other's locks (customers
+        come back: two consecutive batches share many identifiers). Within a window the
+        last version of a record and the first of an event are the ones written, and a
+        window starts once the one before it has committed, so the file's last version
+        of a record is the one stored.
         Resolution does not depend on arrival order, and stays correct where two
         transactions of a window reach the same person (locks in order, retries).
         ``batches`` is iterated in the worker thread.
@@ -213,12 +215,14 @@ class Ingestor:
         writing: list[asyncio.Task[BatchOutcome]] = []
         written: tuple[_Window, list[list[Item]], list[BatchOutcome], float] | None = None
         try:
-            while (window := await reading) is not None:
-                groups = await self._cut(window.unique, window.roots, len(window.batches))
+            window = await reading
+            links = await self._links(window.unique) if window is not None else []
+            while window is not None:
+                parts = len(window.batches) * _PARTS_PER_WRITER
+                groups = _components(window.unique, window.roots, parts, links)
                 writing = self._start(groups, writers)
                 # Let the transactions start before anything else runs; the next window
-                # is read (holding the GIL most of the time) while they write, not while
-                # the cut above sits on the path between two windows.
+                # is read (holding the GIL most of the time) while they write.
                 await asyncio.sleep(0)
                 reading = asyncio.create_task(asyncio.to_thread(self._read_window, source, writers))
                 if written is not None:
@@ -226,10 +230,18 @@ class Ingestor:
                     # while this one writes.
                     for report in self._window_reports(*written):
                         yield report
+                upcoming = await reading
+                # The next window's links are read while this one writes, not on the
+                # path between two windows, where nothing else would run: what this
+                # window's transactions change is added from their outcomes below.
+                links = await self._links(upcoming.unique) if upcoming is not None else []
                 await asyncio.wait(writing)
                 outcomes = [task.result() for task in writing]
                 written = (window, groups, outcomes, time.perf_counter())
                 writing = []
+                if upcoming is not None:
+                    links += _written_links(groups, outcomes, upcoming.roots.parent, self.policy)
+                window = upcoming
             if written is not None:
                 for report in self._window_reports(*written):
                     yield report
@@ -270,12 +282,17 @@ class Ingestor:
         parts = writers * _PARTS_PER_WRITER
         if parts <= 1 or len(items) <= 1:
             return [items]
+        return _components(items, roots, parts, await self._links(items))
+
+    async def _links(self, items: list[Item]) -> list[tuple[str, str]]:
+        """What joins ``items`` beyond what they carry, as the graph stands: the person
+        an identifier or a stored record belongs to, and the identifiers a stored record
+        carried until now (the transaction rewriting it changes their relationships)."""
+        if len(items) <= 1:
+            return []
         identifiers = sorted({i.key for item in items for i in item.identifiers})
         records = sorted(item.key for item in items if item.kind == "record")
         found = await self.graph.query("window-links", identifiers=identifiers, records=records)
-        # What joins items beyond what they carry: the person an identifier or a stored
-        # record belongs to, and the identifiers a stored record carried until now (the
-        # transaction rewriting it changes their relationships).
         links: list[tuple[str, str]] = [
             (key, "person/" + person)
             for key, person in zip(found["identifiers"], found["persons"], strict=True)
@@ -286,7 +303,7 @@ class Ingestor:
             if person:
                 links.append((key, "person/" + person))
             links += [(key, other) for other in carried]
-        return _components(items, roots, parts, links)
+        return links
 
     def _window_reports(
         self,
@@ -465,6 +482,34 @@ def _outcome_by_key(
     return {
         item.key: outcome for group, outcome in zip(groups, outcomes, strict=True) for item in group
     }
+
+
+def _written_links(
+    groups: list[list[Item]],
+    outcomes: Sequence[BatchOutcome],
+    keys: Container[str],
+    policy: ResolutionPolicy,
+) -> list[tuple[str, str]]:
+    """What written transactions changed of the links (:meth:`Ingestor._links`) of a
+    window whose ``keys`` were read before they committed: the person each written item
+    and the linking identifiers it carried belong to now (new persons, merges, a record
+    rewritten with other identifiers), and the persons merged into others. A link missed
+    here only costs lock waits between two transactions: resolution stays correct."""
+    links: list[tuple[str, str]] = []
+    for group, outcome in zip(groups, outcomes, strict=True):
+        shared = set(outcome.shared)
+        for item in group:
+            person = outcome.persons.get(item.key)
+            if person is None:
+                continue
+            node = "person/" + person
+            if item.key in keys:
+                links.append((item.key, node))
+            for ident in item.identifiers:
+                if ident.key in keys and policy.type_links(ident) and ident.key not in shared:
+                    links.append((ident.key, node))
+        links += [("person/" + old, "person/" + new) for old, new in outcome.absorbed.items()]
+    return links
 
 
 def _carried_together(items: list[Item]) -> UnionFind[str]:

@@ -105,6 +105,7 @@ class BatchOutcome:
     split: int = 0
     shared: list[str] = field(default_factory=list)  # identifier keys newly shared
     unshared: list[str] = field(default_factory=list)
+    absorbed: dict[str, str] = field(default_factory=dict)  # merged person id -> its new id
 
 
 class UnionFind(Generic[K]):
@@ -520,6 +521,7 @@ async def resolve_batch_tx(
         if homes:
             _, root = max(homes)
             absorb.append({"from": pid, "into": assigned[root]})
+            outcome.absorbed[pid] = assigned[root]
             outcome.merged += 1
         else:
             orphaned.append(pid)

@@ -91,6 +91,49 @@ async def test_a_window_is_cut_into_transactions_that_share_nothing(graph: Graph
     assert reports[0].results[0].person_id == reports[2].results[0].person_id
 
 
+async def test_the_next_window_is_cut_with_what_the_one_before_changed(graph: Graph):
+    ingestor = await fresh(graph)
+    await ingestor.ingest_batch(
+        [
+            record("crm", "a", [("EMAIL", "a1@example.org"), ("EMAIL", "a2@example.org")]),
+            record("crm", "b", [("PHONE", "+34611000001"), ("PHONE", "+34611000002")]),
+        ]
+    )
+    # The first window merges the two stored persons; the second reaches that person
+    # only through values the first did not send, so a cut that missed the merge would
+    # put its two events in separate transactions.
+    merging = [record("shop", "m", [("EMAIL", "a1@example.org"), ("PHONE", "+34611000001")])]
+    later = [
+        event("web", "x", [("EMAIL", "a2@example.org")]),
+        event("till", "y", [("PHONE", "+34611000002")]),
+    ]
+    steps: list[str] = []
+    seen: list[list[str]] = []
+    commit, links = ingestor._commit, ingestor._links
+
+    async def slow_commit(group: list[Any]) -> Any:
+        seen.append([item.key for item in group])
+        await asyncio.sleep(0.3)  # long enough for the next window to be read and linked
+        outcome = await commit(group)
+        steps.append("committed " + ",".join(item.key for item in group))
+        return outcome
+
+    async def read_links(items: list[Any]) -> Any:
+        steps.append("links " + ",".join(item.key for item in items))
+        return await links(items)
+
+    ingestor._commit = slow_commit  # type: ignore[method-assign]
+    ingestor._links = read_links  # type: ignore[method-assign]
+    reports = await _collect(ingestor, [merging, later], writers=1)
+
+    # The second window's links were read while the first window was still writing ...
+    assert steps.index("links event/web/x,event/till/y") < steps.index("committed record/shop/m")
+    # ... and its cut still knew the two events reach one person.
+    assert ["event/web/x", "event/till/y"] in seen
+    assert reports[1].results[0].person_id == reports[1].results[1].person_id
+    assert reports[0].merged == 1
+
+
 async def test_reports_come_back_in_order_and_the_partition_is_the_sequential_one(graph: Graph):
     items = [
         record(
