@@ -32,6 +32,7 @@ __all__ = [
     "neo4j_process",
     "percentile",
     "prepare_empty_graph",
+    "server_memory",
     "table",
 ]
 
@@ -60,6 +61,17 @@ async def prepare_empty_graph(graph: Graph, *, wipe: bool) -> None:
         print(f"--wipe: deleting {nodes:,} nodes at {graph.settings.neo4j_uri}", flush=True)
         await clear(graph)
     await apply_schema(graph)
+
+
+async def server_memory(graph: Graph) -> str:
+    """The server's heap and page cache, as its settings say (figures depend on them)."""
+    names = {
+        "server.memory.heap.max_size": "heap",
+        "server.memory.pagecache.size": "page cache",
+    }
+    rows = await graph.query("server-memory", names=sorted(names))
+    found = {names[row["name"]]: row["value"] or "default" for row in rows}
+    return "Neo4j " + ", ".join(f"{label} {found.get(label, '?')}" for label in names.values())
 
 
 def neo4j_process(uri: str) -> psutil.Process | None:

@@ -50,6 +50,7 @@ from benchlib import (
     machine_note,
     neo4j_process,
     prepare_empty_graph,
+    server_memory,
     table,
 )
 
@@ -517,7 +518,7 @@ async def main(args: argparse.Namespace) -> int:
     graph = Graph.connect(settings)
     try:
         await prepare_empty_graph(graph, wipe=args.wipe)
-        print(machine_note(settings))
+        print(f"{machine_note(settings)} · {await server_memory(graph)}")
         # omnid's collector thresholds from the start: validation is timed in prepare().
         tune_gc()
         started = time.perf_counter()
