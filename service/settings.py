@@ -100,8 +100,12 @@ class Settings(BaseSettings):
     neo4j_home: Path = Field(_ROOT / ".neo4j", validation_alias=_alias("OMNID_NEO4J_HOME"))
     neo4j_bolt_port: int = Field(7687, validation_alias=_alias("OMNID_NEO4J_BOLT_PORT"))
     neo4j_http_port: int = Field(7474, validation_alias=_alias("OMNID_NEO4J_HTTP_PORT"))
-    neo4j_heap: str = Field("1g", validation_alias=_alias("OMNID_NEO4J_HEAP"))
-    neo4j_pagecache: str = Field("1g", validation_alias=_alias("OMNID_NEO4J_PAGECACHE"))
+    #: 2g each: the bulk path alone on 1,000,000 items (about 2 GB of store) took 225 s
+    #: and 272 Neo4j CPU-seconds with 1g each, 210 s and 229 with a 2g heap, 196 s and
+    #: 214 with both 2g (bench/README.md, "Seventh session"). The test server keeps 1g
+    #: and 512m (tests/conftest.py): its graphs are small.
+    neo4j_heap: str = Field("2g", validation_alias=_alias("OMNID_NEO4J_HEAP"))
+    neo4j_pagecache: str = Field("2g", validation_alias=_alias("OMNID_NEO4J_PAGECACHE"))
 
     # Identifiers and resolution.
     default_region: str | None = Field(None, validation_alias=_alias("OMNID_DEFAULT_REGION"))
