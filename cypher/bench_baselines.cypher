@@ -8,8 +8,9 @@ MATCH (n)
 RETURN count(n) AS nodes;
 
 // name: server-memory(names)
-// The server's heap and page cache, printed with the figures: a page cache smaller than
-// the store (about 2 GB after 1,000,000 items) costs the server CPU on every phase.
+// The server's heap and page cache, printed with the figures: on 1,000,000 items (a
+// store of about 2 GB) a 1g heap and a page cache smaller than the store both cost the
+// server CPU on every phase.
 SHOW SETTINGS YIELD name, value
 WHERE name IN $names
 RETURN name, value;
