@@ -37,6 +37,10 @@ log = logging.getLogger("omnid")
 #: Seconds a transaction may run on the server (the same as ``db.transaction.timeout``
 #: of the local server omnid installs).
 _TX_TIMEOUT = 120.0
+#: Seconds for auto-commit statements (``Graph.auto``): the outer transaction of ``CALL
+#: { } IN TRANSACTIONS`` lives until its last batch commits, and emptying a graph of
+#: 1,000,000 items (``delete-all``) outlasted 120 s and was terminated.
+_AUTO_TIMEOUT = 3600.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -245,7 +249,8 @@ class Graph:
         self.queries += 1
         try:
             async with self.driver.session(database=self.settings.neo4j_database) as session:
-                result = await session.run(stmt.cypher, _sealed(params))
+                query = neo4j.Query(stmt.cypher, timeout=_AUTO_TIMEOUT, metadata=_metadata(name))
+                result = await session.run(query, _sealed(params))
                 return await _shaped(result, stmt)
         except Exception as exc:
             if _is_connection_error(exc):

@@ -33,3 +33,14 @@ async def test_the_driver_debug_log_shows_no_parameter_value(
     assert SECRET not in text
     assert "+34611223344" not in text and "611 223 344" not in text
     assert "<list of 2>" in text  # the two identifiers, by count
+
+
+async def test_auto_commit_statements_may_outlast_a_managed_transaction(
+    graph: Graph, caplog: pytest.LogCaptureFixture
+) -> None:
+    # delete-all of a 1,000,000-item graph ran past the server's 120 s: CALL IN
+    # TRANSACTIONS keeps its outer transaction open until the last batch commits.
+    with caplog.at_level(logging.DEBUG, logger="neo4j"):
+        await graph.auto("delete-all")
+    runs = [r.getMessage() for r in caplog.records if "C: RUN" in r.getMessage()]
+    assert any("DETACH DELETE" in m and "'tx_timeout': 3600000" in m for m in runs), runs
