@@ -17,6 +17,16 @@
 // second index seek. `display` keeps up to five raw forms; it is only rewritten when a
 // new one arrives. `shared` is stored only while true (absent reads as false): the
 // index on it then holds the few shared values, not every identifier.
+//
+// `cooccurrenceBound` is an upper bound, never below the truth, of how many distinct
+// values of each type in `cooccurrenceTypes` (those its type's shared rules count,
+// sorted) appear on the same records and events as the identifier: `row.seen` adds
+// the distinct ones this batch carries beside it (`row.watched` names their types).
+// While the bound stays within every limit the value cannot be shared, and the batch
+// need not count its co-occurrences (`cooccurrence`, a walk over all its records and
+// events), which sets the bound back to the exact counts. Counting a value seen again
+// twice only makes the bound looser; values leaving a record only make it truer. No
+// bound (null) where the types differ from the rules' (an older graph, rules changed).
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -31,12 +41,22 @@ SET i.lastSeen = $now
 FOREACH (_ IN CASE WHEN row.display IN i.display OR size(i.display) >= 5 THEN [] ELSE [1] END |
   SET i.display = i.display + row.display
 )
-WITH i
+WITH i, row, NOT EXISTS { (i)<-[:HAS]-() } AS created
+FOREACH (_ IN CASE WHEN row.watched IS NULL THEN [] ELSE [1] END |
+  SET i.cooccurrenceBound = CASE
+        WHEN created THEN row.seen
+        WHEN i.cooccurrenceTypes = row.watched
+          THEN [n IN range(0, size(row.seen) - 1) | i.cooccurrenceBound[n] + row.seen[n]]
+      END,
+      i.cooccurrenceTypes = CASE WHEN created THEN row.watched ELSE i.cooccurrenceTypes END
+)
+WITH i, created
 OPTIONAL MATCH (i)-[:OF]->(p:Person)
 RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
        collect(coalesce(i.shared, false)) AS shared,
        collect(coalesce(p.id, '')) AS persons,
-       collect(NOT EXISTS { (i)<-[:HAS]-() }) AS created,
+       collect(created) AS created,
+       collect(coalesce(i.cooccurrenceBound, [])) AS bounds,
        collect(elementId(i)) AS ids;
 
 // name: lock-records^(rows, now)
@@ -117,10 +137,11 @@ WHERE NOT EXISTS { (i)<-[:HAS]-(:Item) }
 DETACH DELETE i
 RETURN collect(k) AS keys;
 
-// name: cooccurrence$(keys)
+// name: cooccurrence$(keys, watched)
 // For each identifier, how many distinct identifiers of each type appear on the same
 // records and events (blocked values excluded). The shared-identifier rules read this.
-// One list of rows.
+// The counts of the types its rules watch (`watched`: type -> those types, sorted)
+// become its `cooccurrenceBound` again, exact (see merge-identifiers). One list of rows.
 UNWIND $keys AS k
 MATCH (x:Identifier {key: k})
 USING INDEX SEEK x:Identifier(key)
@@ -130,6 +151,9 @@ CALL (x) {
   WITH y.type AS type, count(DISTINCT y) AS n
   RETURN collect({type: type, n: n}) AS counts
 }
+WITH x, counts, $watched[x.type] AS types
+SET x.cooccurrenceTypes = types,
+    x.cooccurrenceBound = [t IN types | coalesce(head([c IN counts WHERE c.type = t | c.n]), 0)]
 RETURN collect({key: x.key, type: x.type, linking: x.linking, shared: x.shared,
                 reason: x.sharedReason, blocked: x.blocked, counts: counts}) AS rows;
 

@@ -67,6 +67,13 @@ class ResolutionPolicy:
         default_factory=lambda: DEFAULT_SHARED_RULES
     )
 
+    #: type -> the types its rules count, sorted: the order of ``cooccurrenceBound``.
+    watched: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        watched = {t: tuple(sorted(limits)) for t, limits in self.shared_rules.items() if limits}
+        object.__setattr__(self, "watched", watched)
+
     @classmethod
     def from_settings(cls, settings: Settings) -> ResolutionPolicy:
         return cls(
@@ -80,6 +87,16 @@ class ResolutionPolicy:
     def type_links(self, identifier: Identifier) -> bool:
         """Whether the identifier links on its own, before the shared rules."""
         return identifier.type in self.linking_types and identifier.blocked is None
+
+    def within_limits(self, identifier_type: str, bound: Sequence[int]) -> bool:
+        """Whether co-occurrence counts at most ``bound`` (by ``watched`` type) keep a
+        value of this type below every limit of its rules: no need to count them."""
+        limits = self.shared_rules[identifier_type]
+        watched = self.watched[identifier_type]
+        # No bound ([]) or one for other types than these: unknown, so not within.
+        return len(bound) == len(watched) and all(
+            n <= limits[other] for other, n in zip(watched, bound, strict=True)
+        )
 
     def shared_reason(self, identifier_type: str, counts: Mapping[str, int]) -> str | None:
         """Why a value with these co-occurrence counts is shared, or None.
@@ -174,6 +191,16 @@ async def _cooccurrence(
     """
     # Keys a record dropped are not among the batch's identifiers: they existed before.
     created = {k for k in keys if k in status and status[k]["created"]}
+    # A linking value whose co-occurrence bound is within its limits stays linking:
+    # counting would change nothing. Most values a batch sees again are such.
+    settled = {
+        k
+        for k in keys - created
+        if k in status
+        and status[k]["linking"]
+        and not status[k]["shared"]
+        and policy.within_limits(identifiers[k].type, status[k]["bound"])
+    }
     seen: dict[str, dict[str, set[str]]] = {}
     for item in changed:
         for ident in item.identifiers:
@@ -198,9 +225,30 @@ async def _cooccurrence(
             identifiers[key].type, {t: len(values) for t, values in counts.items()}
         )
     ]
-    if keys - created:
-        rows += await tx.run("cooccurrence", keys=sorted(keys - created))
+    if keys - created - settled:
+        rows += await tx.run(
+            "cooccurrence", keys=sorted(keys - created - settled), watched=policy.watched
+        )
     return rows
+
+
+def _seen_beside(items: Sequence[Item], policy: ResolutionPolicy) -> dict[str, dict[str, set[str]]]:
+    """For each linking identifier of ``items`` whose type has shared rules, the
+    distinct values of the types they count that the items carry beside it (by type):
+    what the batch adds at most to its co-occurrence counts."""
+    beside: dict[str, dict[str, set[str]]] = {}
+    for item in items:
+        countable = [i for i in item.identifiers if i.blocked is None]
+        if len(countable) < 2:
+            continue
+        for x in countable:
+            watched = policy.watched.get(x.type)
+            if watched is None or x.type not in policy.linking_types:
+                continue
+            for other in countable:
+                if other.type in watched and other.key != x.key:
+                    beside.setdefault(x.key, {}).setdefault(other.type, set()).add(other.key)
+    return beside
 
 
 _UNLOCKED: dict[str, Any] = {"size": 0, "createdAt": ""}
@@ -236,27 +284,41 @@ async def resolve_batch_tx(
     for item in items:
         for ident in item.identifiers:
             identifiers.setdefault(ident.key, ident)
-    rows = [
-        {
-            "key": key,
-            "type": ident.type,
-            "value": ident.value,
-            "label": label_for(ident.type),
-            "display": ident.display,
-            "blocked": ident.blocked,
-            "linking": policy.type_links(ident),
-        }
-        for key, ident in sorted(identifiers.items())
-    ]
+    beside = _seen_beside(items, policy)
+    rows = []
+    for key, ident in sorted(identifiers.items()):
+        links = policy.type_links(ident)
+        types = policy.watched.get(ident.type) if links else None
+        seen = beside.get(key, {})
+        rows.append(
+            {
+                "key": key,
+                "type": ident.type,
+                "value": ident.value,
+                "label": label_for(ident.type),
+                "display": ident.display,
+                "blocked": ident.blocked,
+                "linking": links,
+                "watched": types,
+                "seen": [len(seen.get(t, ())) for t in types] if types else None,
+            }
+        )
     merged = await tx.run("merge-identifiers", rows=rows, now=now)
     status: dict[str, dict[str, Any]] = {
-        key: {"linking": linking, "shared": shared, "person": person or None, "created": created}
-        for key, linking, shared, person, created in zip(
+        key: {
+            "linking": linking,
+            "shared": shared,
+            "person": person or None,
+            "created": created,
+            "bound": bound,
+        }
+        for key, linking, shared, person, created, bound in zip(
             merged["keys"],
             merged["linking"],
             merged["shared"],
             merged["persons"],
             merged["created"],
+            merged["bounds"],
             strict=True,
         )
     }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -57,6 +57,9 @@ class Snapshot:
     shared: dict[str, str]
     linking: frozenset[str]
     split_from: dict[str, str | None]
+    #: identifier key -> type -> its co-occurrence bound (where it has one); not
+    #: compared: a bound depends on arrival order, only its floor does not.
+    bounds: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
 
     @property
     def partition(self) -> Partition:
@@ -128,8 +131,12 @@ def reference(items: Iterable[Mapping[str, Any]]) -> Expected:
     )
 
 
-async def snapshot(graph: Graph) -> Snapshot:
-    """Read persons and identifier status from Neo4j; fail on any broken invariant."""
+async def snapshot(graph: Graph, *, all_bounded: bool = True) -> Snapshot:
+    """Read persons and identifier status from Neo4j; fail on any broken invariant.
+
+    ``all_bounded``: every value the default rules count has a co-occurrence bound (a
+    graph written by omnid before bounds existed has none until its values are counted).
+    """
     problems = await graph.query("testing-stray-nodes")
     assert problems == [], problems
     duplicates = await graph.query("testing-duplicate-keys")
@@ -159,8 +166,16 @@ async def snapshot(graph: Graph) -> Snapshot:
     shared: dict[str, str] = {}
     linking: set[str] = set()
     identifiers: set[str] = set()
+    bounds: dict[str, dict[str, int]] = {}
     for row in await graph.query("testing-identifiers"):
         identifiers.add(row["key"])
+        watched = ResolutionPolicy().watched.get(row["type"])
+        countable = row["type"] in LINKING_TYPES and row["blocked"] is None and watched
+        if countable and (all_bounded or row["bound"] is not None):
+            # A bound for the types of the rules (this suite writes with the defaults).
+            assert row["boundTypes"] == list(watched), row
+            assert len(row["bound"]) == len(watched), row
+            bounds[row["key"]] = dict(zip(watched, row["bound"], strict=True))
         assert "Identifier" in row["labels"] and len(row["labels"]) == 2, row
         if row["linking"]:
             linking.add(row["key"])
@@ -187,6 +202,7 @@ async def snapshot(graph: Graph) -> Snapshot:
         shared=shared,
         linking=frozenset(linking),
         split_from=split_from,
+        bounds=bounds,
     )
 
 
@@ -200,6 +216,10 @@ def assert_matches(snap: Snapshot, expected: Expected) -> None:
     for key, reason in snap.shared.items():
         assert_reason_holds(key, reason, expected)
     assert snap.linking == expected.linking, sorted(snap.linking ^ expected.linking)
+    for key, bound in snap.bounds.items():
+        # The bound that lets a batch skip counting is never below the evidence.
+        truth = expected.counts.get(key, {})
+        assert all(n >= truth.get(t, 0) for t, n in bound.items()), (key, bound, truth)
     assert snap.partition == expected.partition, describe(snap.partition, expected.partition)
 
 

@@ -23,8 +23,9 @@ from hypothesis import event as statistic
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from service.graph import Graph
+from service.graph import Graph, Tx
 from service.ingest import Ingestor, IngestReport
+from service.resolution import ResolutionPolicy
 from tests.partition import Snapshot, assert_matches, describe, reference, snapshot
 
 Item = dict[str, Any]
@@ -547,6 +548,58 @@ async def test_a_store_phone_new_to_the_graph_is_found_shared_within_its_batch(g
     assert_matches(snap, reference(items))
 
 
+def count_statements(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many times each named statement runs in write transactions from now on."""
+    runs: dict[str, int] = {}
+    original = Tx.run
+
+    async def run(self: Tx, name: str, **params: Any) -> Any:
+        runs[name] = runs.get(name, 0) + 1
+        return await original(self, name, **params)
+
+    monkeypatch.setattr(Tx, "run", run)
+    return runs
+
+
+async def test_values_seen_again_within_limits_are_not_counted(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+):
+    """A returning customer's email and phone: their co-occurrence bounds grow by one
+    per visit and stay within the limit of 4 for three more visits, which write without
+    counting; the visit that passes it counts, and the bounds are exact again."""
+    ingestor = await fresh(graph)
+    visit = [("EMAIL", "ana@example.org"), ("PHONE", "+34 611 000 002")]
+    await send(ingestor, [event("till", "v0", visit)], 1)
+    runs = count_statements(monkeypatch)
+    for n in range(1, 4):
+        await send(ingestor, [event("till", f"v{n}", visit)], 1)
+    assert runs.get("cooccurrence", 0) == 0
+    bounds = (await snapshot(graph)).bounds
+    assert bounds["EMAIL:ana@example.org"] == {"PHONE": 4, "LOYALTY_CARD": 0, "DEVICE": 0}
+    await send(ingestor, [event("till", "v4", visit)], 1)
+    assert runs["cooccurrence"] == 1
+    snap = await snapshot(graph)
+    assert snap.bounds["EMAIL:ana@example.org"] == {"PHONE": 1, "LOYALTY_CARD": 0, "DEVICE": 0}
+    assert snap.bounds["PHONE:+34611000002"] == {"EMAIL": 1, "LOYALTY_CARD": 0, "DEVICE": 0}
+    assert len(snap.persons) == 1 and not snap.shared
+
+
+async def test_a_bound_kept_under_other_rules_is_not_trusted(graph: Graph):
+    """Rules changed between two loads: the phone's bound counts EMAIL values, the new
+    rule DEVICE values; the phone is counted, and found shared on its four devices."""
+    await graph.auto("delete-all")
+    before = Ingestor(graph, policy=ResolutionPolicy(shared_rules={"PHONE": {"EMAIL": 4}}))
+    phone = ("PHONE", "+34 611 000 003")
+    await send(
+        before, [event("app", f"d{n}", [phone, ("DEVICE", f"tab-{n}")]) for n in range(3)], 1
+    )
+    after = Ingestor(graph, policy=ResolutionPolicy(shared_rules={"PHONE": {"DEVICE": 2}}))
+    await send(after, [event("app", "d3", [phone, ("DEVICE", "tab-3")])], 1)
+    rows = {r["key"]: r for r in await graph.query("testing-identifiers")}
+    assert rows["PHONE:+34611000003"]["reason"] == "seen with 4 distinct DEVICE values (limit 2)"
+    assert rows["PHONE:+34611000003"]["bound"] == [4]
+
+
 async def test_two_people_sharing_a_home_address_stay_two(graph: Graph):
     home = ("ADDRESS", {"line1": "Calle Mayor 5", "postcode": "28013", "city": "Madrid"})
     items = [
@@ -571,12 +624,14 @@ async def test_a_graph_written_by_an_older_omnid_still_resolves(graph: Graph, wi
     till = event("till", "x", [("EMAIL", "a@example.org"), ("PHONE", "+34 611 000 001")])
     await send(ingestor, [till], 1)
     await graph.command("testing-mark-as-older-omnid", with_ingest=with_ingest)
-    before = await snapshot(graph)
+    before = await snapshot(graph, all_bounded=False)
     again = await send(ingestor, [till], 1)
     assert again.results[0].status == "unchanged"
-    assert await snapshot(graph) == before
+    assert await snapshot(graph, all_bounded=False) == before
     web = event("web", "y", [("PHONE", "+34 611 000 001"), ("DEVICE", "tablet-1")])
     report = await send(ingestor, [web], 1)
     assert report.results[0].person_id == first.results[0].person_id
-    snap = await snapshot(graph)
+    snap = await snapshot(graph, all_bounded=False)
     assert len(snap.persons) == 1
+    # The phone had no bound: it was counted, and has one now.
+    assert snap.bounds["PHONE:+34611000001"] == {"DEVICE": 1, "EMAIL": 1, "LOYALTY_CARD": 0}
