@@ -5,7 +5,7 @@
 // filter it for every row; a plain `USING INDEX` allows that scan (tests/test_cypher.py
 // checks the hints).
 
-// name: merge-identifiers^(rows, now)
+// name: merge-identifiers^(rows, now, watched)
 // Upsert identifier nodes (rows sorted by key, so concurrent writers lock in one order)
 // and return each one's linking status, current person ('' when none), whether it is
 // new to the graph and its element id, as one row of parallel lists: the Python driver
@@ -16,17 +16,10 @@
 // element id (valid for this transaction, which holds their locks), cheaper than a
 // second index seek. `display` keeps up to five raw forms; it is only rewritten when a
 // new one arrives. `shared` is stored only while true (absent reads as false): the
-// index on it then holds the few shared values, not every identifier.
-//
-// `cooccurrenceBound` is an upper bound, never below the truth, of how many distinct
-// values of each type in `cooccurrenceTypes` (those its type's shared rules count,
-// sorted) appear on the same records and events as the identifier: `row.seen` adds
-// the distinct ones this batch carries beside it (`row.watched` names their types).
-// While the bound stays within every limit the value cannot be shared, and the batch
-// need not count its co-occurrences (`cooccurrence`, a walk over all its records and
-// events), which sets the bound back to the exact counts. Counting a value seen again
-// twice only makes the bound looser; values leaving a record only make it truer. No
-// bound (null) where the types differ from the rules' (an older graph, rules changed).
+// index on it then holds the few shared values, not every identifier. A new value
+// whose type has shared rules starts its co-occurrence bound (see `cooccurrence`) at
+// what this batch carries beside it (`row.seen`, absent when none; `watched`: type ->
+// the types its rules count, sorted).
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -36,27 +29,20 @@ MERGE (i:Identifier {key: row.key})
     i.blocked = row.blocked,
     i.linking = row.linking,
     i.firstSeen = $now,
-    i.display = [row.display]
+    i.display = [row.display],
+    i.cooccurrenceTypes = CASE WHEN row.blocked IS NULL THEN $watched[row.type] END,
+    i.cooccurrenceBound = CASE WHEN row.blocked IS NULL
+      THEN coalesce(row.seen, [t IN $watched[row.type] | 0]) END
 SET i.lastSeen = $now
 FOREACH (_ IN CASE WHEN row.display IN i.display OR size(i.display) >= 5 THEN [] ELSE [1] END |
   SET i.display = i.display + row.display
 )
-WITH i, row, NOT EXISTS { (i)<-[:HAS]-() } AS created
-FOREACH (_ IN CASE WHEN row.watched IS NULL THEN [] ELSE [1] END |
-  SET i.cooccurrenceBound = CASE
-        WHEN created THEN row.seen
-        WHEN i.cooccurrenceTypes = row.watched
-          THEN [n IN range(0, size(row.seen) - 1) | i.cooccurrenceBound[n] + row.seen[n]]
-      END,
-      i.cooccurrenceTypes = CASE WHEN created THEN row.watched ELSE i.cooccurrenceTypes END
-)
-WITH i, created
+WITH i
 OPTIONAL MATCH (i)-[:OF]->(p:Person)
 RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
        collect(coalesce(i.shared, false)) AS shared,
        collect(coalesce(p.id, '')) AS persons,
-       collect(created) AS created,
-       collect(coalesce(i.cooccurrenceBound, [])) AS bounds,
+       collect(NOT EXISTS { (i)<-[:HAS]-() }) AS created,
        collect(elementId(i)) AS ids;
 
 // name: lock-records^(rows, now)
@@ -137,21 +123,40 @@ WHERE NOT EXISTS { (i)<-[:HAS]-(:Item) }
 DETACH DELETE i
 RETURN collect(k) AS keys;
 
-// name: cooccurrence$(keys, watched)
-// For each identifier, how many distinct identifiers of each type appear on the same
-// records and events (blocked values excluded). The shared-identifier rules read this.
-// The counts of the types its rules watch (`watched`: type -> those types, sorted)
-// become its `cooccurrenceBound` again, exact (see merge-identifiers). One list of rows.
-UNWIND $keys AS k
-MATCH (x:Identifier {key: k})
+// name: cooccurrence$(rows, watched, limits)
+// The shared-identifier rules' evidence for values whose co-occurrences may have
+// changed: for each identifier, how many distinct identifiers of each type appear on
+// the same records and events (blocked values excluded). Counting walks every record
+// and event carrying the value, so each value whose type has shared rules keeps
+// `cooccurrenceBound`: for each type in `cooccurrenceTypes` (those its rules count,
+// sorted: `watched`), a number never below the distinct values of that type seen with
+// it. `row.seen` (absent when none) adds the ones this batch carries beside it; a
+// value seen again counts again, so the bound only gets looser, and values leaving a
+// record only make it truer. A linking value whose bound is within every limit
+// (`limits`, in the same order) cannot be shared: it keeps the bound and is not
+// counted, nor returned. The others are counted, and their bound becomes the exact
+// counts. A bound for other types than the rules' (an older graph, rules changed) is
+// not trusted. One list of rows.
+UNWIND $rows AS row
+MATCH (x:Identifier {key: row.key})
 USING INDEX SEEK x:Identifier(key)
+WITH x, row, $watched[x.type] AS types
+WITH x, row, types, CASE WHEN x.cooccurrenceTypes = types
+  THEN [n IN range(0, size(types) - 1) | x.cooccurrenceBound[n] + coalesce(row.seen[n], 0)] END AS bound
+WITH x, row, types, bound, coalesce(
+       bound IS NOT NULL AND coalesce(x.linking, false) AND NOT coalesce(x.shared, false)
+       AND all(n IN range(0, size(types) - 1) WHERE bound[n] <= $limits[x.type][n]),
+       false) AS settled
+FOREACH (_ IN CASE WHEN settled AND row.seen IS NOT NULL THEN [1] ELSE [] END |
+  SET x.cooccurrenceBound = bound
+)
+WITH x, types WHERE NOT settled
 CALL (x) {
   OPTIONAL MATCH (x)<-[:HAS]-(:Item)-[:HAS]->(y:Identifier)
   WHERE y <> x AND y.blocked IS NULL
   WITH y.type AS type, count(DISTINCT y) AS n
   RETURN collect({type: type, n: n}) AS counts
 }
-WITH x, counts, $watched[x.type] AS types
 SET x.cooccurrenceTypes = types,
     x.cooccurrenceBound = [t IN types | coalesce(head([c IN counts WHERE c.type = t | c.n]), 0)]
 RETURN collect({key: x.key, type: x.type, linking: x.linking, shared: x.shared,

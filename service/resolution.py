@@ -9,7 +9,8 @@ them, but never join two persons.
 Every batch runs in one transaction (``resolve_batch_tx``):
 
 1. upsert identifier nodes, records (replacing their identifier set) and new events;
-2. re-evaluate the shared-identifier rules for identifiers whose co-occurrences changed;
+2. re-evaluate the shared-identifier rules for identifiers whose co-occurrences changed
+   (counting them only where a kept upper bound of the counts does not settle it);
 3. lock the persons involved, union-find the affected part of the graph and write back.
 
 Only persons that can *split* (a record lost a linking identifier, an identifier stopped
@@ -67,12 +68,20 @@ class ResolutionPolicy:
         default_factory=lambda: DEFAULT_SHARED_RULES
     )
 
-    #: type -> the types its rules count, sorted: the order of ``cooccurrenceBound``.
+    #: linking type -> the types its rules count, sorted: the order of the co-occurrence
+    #: bounds kept on identifiers (``merge-identifiers``); and their limits, in that order.
     watched: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    limits: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        watched = {t: tuple(sorted(limits)) for t, limits in self.shared_rules.items() if limits}
+        watched = {
+            t: tuple(sorted(rules))
+            for t, rules in self.shared_rules.items()
+            if rules and t in self.linking_types
+        }
+        limits = {t: tuple(self.shared_rules[t][o] for o in types) for t, types in watched.items()}
         object.__setattr__(self, "watched", watched)
+        object.__setattr__(self, "limits", limits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResolutionPolicy:
@@ -87,16 +96,6 @@ class ResolutionPolicy:
     def type_links(self, identifier: Identifier) -> bool:
         """Whether the identifier links on its own, before the shared rules."""
         return identifier.type in self.linking_types and identifier.blocked is None
-
-    def within_limits(self, identifier_type: str, bound: Sequence[int]) -> bool:
-        """Whether co-occurrence counts at most ``bound`` (by ``watched`` type) keep a
-        value of this type below every limit of its rules: no need to count them."""
-        limits = self.shared_rules[identifier_type]
-        watched = self.watched[identifier_type]
-        # No bound ([]) or one for other types than these: unknown, so not within.
-        return len(bound) == len(watched) and all(
-            n <= limits[other] for other, n in zip(watched, bound, strict=True)
-        )
 
     def shared_reason(self, identifier_type: str, counts: Mapping[str, int]) -> str | None:
         """Why a value with these co-occurrence counts is shared, or None.
@@ -178,10 +177,13 @@ async def _cooccurrence(
     changed: Sequence[Item],
     identifiers: Mapping[str, Identifier],
     status: Mapping[str, Mapping[str, Any]],
+    seen_beside: Mapping[str, list[int]],
     policy: ResolutionPolicy,
 ) -> list[dict[str, Any]]:
-    """What the ``cooccurrence`` statement returns for ``keys``, less the identifiers
-    this transaction created that stay linking.
+    """What the ``cooccurrence`` statement returns for ``keys`` (the values it counts:
+    not those whose co-occurrence bound settles them), less the identifiers this
+    transaction created that stay linking. ``seen_beside``: what the batch adds to
+    their bounds (:func:`_seen_beside`).
 
     An identifier this transaction created is carried only by this batch's changed
     items (no other item could carry it: creating its key takes the unique-constraint
@@ -191,16 +193,6 @@ async def _cooccurrence(
     """
     # Keys a record dropped are not among the batch's identifiers: they existed before.
     created = {k for k in keys if k in status and status[k]["created"]}
-    # A linking value whose co-occurrence bound is within its limits stays linking:
-    # counting would change nothing. Most values a batch sees again are such.
-    settled = {
-        k
-        for k in keys - created
-        if k in status
-        and status[k]["linking"]
-        and not status[k]["shared"]
-        and policy.within_limits(identifiers[k].type, status[k]["bound"])
-    }
     seen: dict[str, dict[str, set[str]]] = {}
     for item in changed:
         for ident in item.identifiers:
@@ -225,29 +217,40 @@ async def _cooccurrence(
             identifiers[key].type, {t: len(values) for t, values in counts.items()}
         )
     ]
-    if keys - created - settled:
+    if keys - created:
+        # Values whose kept bound settles them come back as no row: nothing changes.
         rows += await tx.run(
-            "cooccurrence", keys=sorted(keys - created - settled), watched=policy.watched
+            "cooccurrence",
+            rows=[{"key": k, "seen": seen_beside.get(k)} for k in sorted(keys - created)],
+            watched=policy.watched,
+            limits=policy.limits,
         )
     return rows
 
 
-def _seen_beside(items: Sequence[Item], policy: ResolutionPolicy) -> dict[str, dict[str, set[str]]]:
-    """For each linking identifier of ``items`` whose type has shared rules, the
-    distinct values of the types they count that the items carry beside it (by type):
-    what the batch adds at most to its co-occurrence counts."""
-    beside: dict[str, dict[str, set[str]]] = {}
+def _seen_beside(items: Sequence[Item], policy: ResolutionPolicy) -> dict[str, list[int]]:
+    """For each linking identifier of ``items`` whose type has shared rules and that
+    the items carry beside values of the types those rules count: how many of each
+    (``policy.watched`` order), at least what the batch adds to its co-occurrence
+    counts. A value seen beside the same one on two items counts twice: the bound this
+    feeds may be loose, never low, and a batch rarely holds one customer twice.
+    Identifiers seen beside none are left out."""
+    beside: dict[str, list[int]] = {}
+    watched_of = policy.watched
     for item in items:
-        countable = [i for i in item.identifiers if i.blocked is None]
-        if len(countable) < 2:
+        carried = item.identifiers
+        if len(carried) < 2:
             continue
-        for x in countable:
-            watched = policy.watched.get(x.type)
-            if watched is None or x.type not in policy.linking_types:
+        for x in carried:
+            watched = watched_of.get(x.type)
+            if watched is None or x.blocked is not None:
                 continue
-            for other in countable:
-                if other.type in watched and other.key != x.key:
-                    beside.setdefault(x.key, {}).setdefault(other.type, set()).add(other.key)
+            for other in carried:
+                if other.type in watched and other.blocked is None and other.key != x.key:
+                    counts = beside.get(x.key)
+                    if counts is None:
+                        counts = beside[x.key] = [0] * len(watched)
+                    counts[watched.index(other.type)] += 1
     return beside
 
 
@@ -285,40 +288,33 @@ async def resolve_batch_tx(
         for ident in item.identifiers:
             identifiers.setdefault(ident.key, ident)
     beside = _seen_beside(items, policy)
-    rows = []
-    for key, ident in sorted(identifiers.items()):
-        links = policy.type_links(ident)
-        types = policy.watched.get(ident.type) if links else None
-        seen = beside.get(key, {})
-        rows.append(
-            {
-                "key": key,
-                "type": ident.type,
-                "value": ident.value,
-                "label": label_for(ident.type),
-                "display": ident.display,
-                "blocked": ident.blocked,
-                "linking": links,
-                "watched": types,
-                "seen": [len(seen.get(t, ())) for t in types] if types else None,
-            }
-        )
-    merged = await tx.run("merge-identifiers", rows=rows, now=now)
+    rows = [
+        {
+            "key": key,
+            "type": ident.type,
+            "value": ident.value,
+            "label": label_for(ident.type),
+            "display": ident.display,
+            "blocked": ident.blocked,
+            "linking": policy.type_links(ident),
+            "seen": beside.get(key),
+        }
+        for key, ident in sorted(identifiers.items())
+    ]
+    merged = await tx.run("merge-identifiers", rows=rows, now=now, watched=policy.watched)
     status: dict[str, dict[str, Any]] = {
         key: {
             "linking": linking,
             "shared": shared,
             "person": person or None,
             "created": created,
-            "bound": bound,
         }
-        for key, linking, shared, person, created, bound in zip(
+        for key, linking, shared, person, created in zip(
             merged["keys"],
             merged["linking"],
             merged["shared"],
             merged["persons"],
             merged["created"],
-            merged["bounds"],
             strict=True,
         )
     }
@@ -421,7 +417,9 @@ async def resolve_batch_tx(
     became_linking: set[str] = set()
     if candidates:
         changes = []
-        for row in await _cooccurrence(tx, candidates, changed, identifiers, status, policy):
+        for row in await _cooccurrence(
+            tx, candidates, changed, identifiers, status, beside, policy
+        ):
             counts = {c["type"]: c["n"] for c in row["counts"] if c["type"] is not None}
             reason = policy.shared_reason(row["type"], counts)
             # The node's own mark: a candidate need not be among this batch's identifiers
