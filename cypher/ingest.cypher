@@ -136,7 +136,11 @@ RETURN collect(k) AS keys;
 // (`limits`, in the same order) cannot be shared: it keeps the bound and is not
 // counted, nor returned. The others are counted, and their bound becomes the exact
 // counts. A bound for other types than the rules' (an older graph, rules changed) is
-// not trusted. One list of rows.
+// not trusted. Only a value this transaction holds the write lock of (`row.locked`: one
+// of its batch's identifiers, locked by merge-identifiers) gets a bound from its count:
+// another value (one a record dropped) may gain evidence in a concurrent transaction
+// after this count was read; its bound is removed instead (it is counted next time).
+// One list of rows.
 UNWIND $rows AS row
 MATCH (x:Identifier {key: row.key})
 USING INDEX SEEK x:Identifier(key)
@@ -150,7 +154,7 @@ WITH x, row, types, bound, coalesce(
 FOREACH (_ IN CASE WHEN settled AND row.seen IS NOT NULL THEN [1] ELSE [] END |
   SET x.cooccurrenceBound = bound
 )
-WITH x, types WHERE NOT settled
+WITH x, row, types WHERE NOT settled
 CALL (x) {
   OPTIONAL MATCH (x)<-[:HAS]-(:Item)-[:HAS]->(y:Identifier)
   WHERE y <> x AND y.blocked IS NULL
@@ -158,7 +162,8 @@ CALL (x) {
   RETURN collect({type: type, n: n}) AS counts
 }
 SET x.cooccurrenceTypes = types,
-    x.cooccurrenceBound = [t IN types | coalesce(head([c IN counts WHERE c.type = t | c.n]), 0)]
+    x.cooccurrenceBound = CASE WHEN row.locked
+      THEN [t IN types | coalesce(head([c IN counts WHERE c.type = t | c.n]), 0)] END
 RETURN collect({key: x.key, type: x.type, linking: x.linking, shared: x.shared,
                 reason: x.sharedReason, blocked: x.blocked, counts: counts}) AS rows;
 

@@ -221,7 +221,10 @@ async def _cooccurrence(
         # Values whose kept bound settles them come back as no row: nothing changes.
         rows += await tx.run(
             "cooccurrence",
-            rows=[{"key": k, "seen": seen_beside.get(k)} for k in sorted(keys - created)],
+            rows=[
+                {"key": k, "seen": seen_beside.get(k), "locked": k in status}
+                for k in sorted(keys - created)
+            ],
             watched=policy.watched,
             limits=policy.limits,
         )
