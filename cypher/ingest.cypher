@@ -138,9 +138,9 @@ RETURN collect(k) AS keys;
 // counts. A bound for other types than the rules' (an older graph, rules changed) is
 // not trusted. Only a value this transaction holds the write lock of (`row.locked`: one
 // of its batch's identifiers, locked by merge-identifiers) gets a bound from its count:
-// another value (one a record dropped) may gain evidence in a concurrent transaction
-// after this count was read; its bound is removed instead (it is counted next time).
-// One list of rows.
+// another one (a value a record dropped, which can only have lost evidence here) may
+// gain evidence in a concurrent transaction after this count was read, and is left as
+// it is, unlocked: its bound stays above the truth. One list of rows.
 UNWIND $rows AS row
 MATCH (x:Identifier {key: row.key})
 USING INDEX SEEK x:Identifier(key)
@@ -161,9 +161,10 @@ CALL (x) {
   WITH y.type AS type, count(DISTINCT y) AS n
   RETURN collect({type: type, n: n}) AS counts
 }
-SET x.cooccurrenceTypes = types,
-    x.cooccurrenceBound = CASE WHEN row.locked
-      THEN [t IN types | coalesce(head([c IN counts WHERE c.type = t | c.n]), 0)] END
+FOREACH (_ IN CASE WHEN row.locked THEN [1] ELSE [] END |
+  SET x.cooccurrenceTypes = types,
+      x.cooccurrenceBound = [t IN types | coalesce(head([c IN counts WHERE c.type = t | c.n]), 0)]
+)
 RETURN collect({key: x.key, type: x.type, linking: x.linking, shared: x.shared,
                 reason: x.sharedReason, blocked: x.blocked, counts: counts}) AS rows;
 
