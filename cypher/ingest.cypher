@@ -5,7 +5,7 @@
 // filter it for every row; a plain `USING INDEX` allows that scan (tests/test_cypher.py
 // checks the hints).
 
-// name: merge-identifiers^(rows, now, watched)
+// name: merge-identifiers^(rows, now)
 // Upsert identifier nodes (rows sorted by key, so concurrent writers lock in one order)
 // and return each one's linking status, current person ('' when none), whether it is
 // new to the graph and its element id, as one row of parallel lists: the Python driver
@@ -16,10 +16,7 @@
 // element id (valid for this transaction, which holds their locks), cheaper than a
 // second index seek. `display` keeps up to five raw forms; it is only rewritten when a
 // new one arrives. `shared` is stored only while true (absent reads as false): the
-// index on it then holds the few shared values, not every identifier. A new value
-// whose type has shared rules starts its co-occurrence bound (see `cooccurrence`) at
-// what this batch carries beside it (`row.seen`, absent when none; `watched`: type ->
-// the types its rules count, sorted).
+// index on it then holds the few shared values, not every identifier.
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -29,10 +26,7 @@ MERGE (i:Identifier {key: row.key})
     i.blocked = row.blocked,
     i.linking = row.linking,
     i.firstSeen = $now,
-    i.display = [row.display],
-    i.cooccurrenceTypes = CASE WHEN row.blocked IS NULL THEN $watched[row.type] END,
-    i.cooccurrenceBound = CASE WHEN row.blocked IS NULL
-      THEN coalesce(row.seen, [t IN $watched[row.type] | 0]) END
+    i.display = [row.display]
 SET i.lastSeen = $now
 FOREACH (_ IN CASE WHEN row.display IN i.display OR size(i.display) >= 5 THEN [] ELSE [1] END |
   SET i.display = i.display + row.display
@@ -123,48 +117,19 @@ WHERE NOT EXISTS { (i)<-[:HAS]-(:Item) }
 DETACH DELETE i
 RETURN collect(k) AS keys;
 
-// name: cooccurrence$(rows, watched, limits)
-// The shared-identifier rules' evidence for values whose co-occurrences may have
-// changed: for each identifier, how many distinct identifiers of each type appear on
-// the same records and events (blocked values excluded). Counting walks every record
-// and event carrying the value, so each value whose type has shared rules keeps
-// `cooccurrenceBound`: for each type in `cooccurrenceTypes` (those its rules count,
-// sorted: `watched`), a number never below the distinct values of that type seen with
-// it. `row.seen` (absent when none) adds the ones this batch carries beside it; a
-// value seen again counts again, so the bound only gets looser, and values leaving a
-// record only make it truer. A linking value whose bound is within every limit
-// (`limits`, in the same order) cannot be shared: it keeps the bound and is not
-// counted, nor returned. The others are counted, and their bound becomes the exact
-// counts. A bound for other types than the rules' (an older graph, rules changed) is
-// not trusted. Only a value this transaction holds the write lock of (`row.locked`: one
-// of its batch's identifiers, locked by merge-identifiers) gets a bound from its count:
-// another one (a value a record dropped, which can only have lost evidence here) may
-// gain evidence in a concurrent transaction after this count was read, and is left as
-// it is, unlocked: its bound stays above the truth. One list of rows.
-UNWIND $rows AS row
-MATCH (x:Identifier {key: row.key})
+// name: cooccurrence$(keys)
+// For each identifier, how many distinct identifiers of each type appear on the same
+// records and events (blocked values excluded). The shared-identifier rules read this.
+// One list of rows.
+UNWIND $keys AS k
+MATCH (x:Identifier {key: k})
 USING INDEX SEEK x:Identifier(key)
-WITH x, row, $watched[x.type] AS types
-WITH x, row, types, CASE WHEN x.cooccurrenceTypes = types
-  THEN [n IN range(0, size(types) - 1) | x.cooccurrenceBound[n] + coalesce(row.seen[n], 0)] END AS bound
-WITH x, row, types, bound, coalesce(
-       bound IS NOT NULL AND coalesce(x.linking, false) AND NOT coalesce(x.shared, false)
-       AND all(n IN range(0, size(types) - 1) WHERE bound[n] <= $limits[x.type][n]),
-       false) AS settled
-FOREACH (_ IN CASE WHEN settled AND row.seen IS NOT NULL THEN [1] ELSE [] END |
-  SET x.cooccurrenceBound = bound
-)
-WITH x, row, types WHERE NOT settled
 CALL (x) {
   OPTIONAL MATCH (x)<-[:HAS]-(:Item)-[:HAS]->(y:Identifier)
   WHERE y <> x AND y.blocked IS NULL
   WITH y.type AS type, count(DISTINCT y) AS n
   RETURN collect({type: type, n: n}) AS counts
 }
-FOREACH (_ IN CASE WHEN row.locked THEN [1] ELSE [] END |
-  SET x.cooccurrenceTypes = types,
-      x.cooccurrenceBound = [t IN types | coalesce(head([c IN counts WHERE c.type = t | c.n]), 0)]
-)
 RETURN collect({key: x.key, type: x.type, linking: x.linking, shared: x.shared,
                 reason: x.sharedReason, blocked: x.blocked, counts: counts}) AS rows;
 

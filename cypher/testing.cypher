@@ -12,7 +12,6 @@ RETURN p.id AS id, p.splitFrom AS splitFrom, p.mergedFrom AS mergedFrom,
 MATCH (x:Identifier)
 RETURN x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared,
        x.sharedReason AS reason, x.blocked AS blocked,
-       x.cooccurrenceTypes AS boundTypes, x.cooccurrenceBound AS bound,
        COUNT { (x)-[:OF]->() } AS ofs,
        [(x)-[:OF]->(p:Person) | p.id] AS persons,
        labels(x) AS labels;
@@ -80,10 +79,8 @@ RETURN DISTINCT x.key AS key, x.type AS type, x.linking AS linking, x.shared AS 
 // name: testing-mark-as-older-omnid!(with_ingest)
 // Make the graph look as earlier omnid versions wrote it (a graph upgraded in place):
 // identifiers without `ingest` (the first versions), or with `ingest` and `shared =
-// false` on every identifier and `ingest` on every event (later ones); none with a
-// co-occurrence bound (before 2026-11-30). Writes: tests only.
+// false` on every identifier and `ingest` on every event (later ones). Writes: tests only.
 MATCH (n)
 WHERE n:Identifier OR n:Event
 SET n.ingest = CASE WHEN $with_ingest THEN 'older-omnid' END
-SET n.shared = CASE WHEN n:Identifier THEN coalesce(n.shared, false) END
-REMOVE n.cooccurrenceBound, n.cooccurrenceTypes;
+SET n.shared = CASE WHEN n:Identifier THEN coalesce(n.shared, false) END;

@@ -9,8 +9,7 @@ them, but never join two persons.
 Every batch runs in one transaction (``resolve_batch_tx``):
 
 1. upsert identifier nodes, records (replacing their identifier set) and new events;
-2. re-evaluate the shared-identifier rules for identifiers whose co-occurrences changed
-   (counting them only where a kept upper bound of the counts does not settle it);
+2. re-evaluate the shared-identifier rules for identifiers whose co-occurrences changed;
 3. lock the persons involved, union-find the affected part of the graph and write back.
 
 Only persons that can *split* (a record lost a linking identifier, an identifier stopped
@@ -67,21 +66,6 @@ class ResolutionPolicy:
     shared_rules: Mapping[str, Mapping[str, int]] = field(
         default_factory=lambda: DEFAULT_SHARED_RULES
     )
-
-    #: linking type -> the types its rules count, sorted: the order of the co-occurrence
-    #: bounds kept on identifiers (``merge-identifiers``); and their limits, in that order.
-    watched: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
-    limits: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        watched = {
-            t: tuple(sorted(rules))
-            for t, rules in self.shared_rules.items()
-            if rules and t in self.linking_types
-        }
-        limits = {t: tuple(self.shared_rules[t][o] for o in types) for t, types in watched.items()}
-        object.__setattr__(self, "watched", watched)
-        object.__setattr__(self, "limits", limits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResolutionPolicy:
@@ -177,13 +161,10 @@ async def _cooccurrence(
     changed: Sequence[Item],
     identifiers: Mapping[str, Identifier],
     status: Mapping[str, Mapping[str, Any]],
-    seen_beside: Mapping[str, list[int]],
     policy: ResolutionPolicy,
 ) -> list[dict[str, Any]]:
-    """What the ``cooccurrence`` statement returns for ``keys`` (the values it counts:
-    not those whose co-occurrence bound settles them), less the identifiers this
-    transaction created that stay linking. ``seen_beside``: what the batch adds to
-    their bounds (:func:`_seen_beside`).
+    """What the ``cooccurrence`` statement returns for ``keys``, less the identifiers
+    this transaction created that stay linking.
 
     An identifier this transaction created is carried only by this batch's changed
     items (no other item could carry it: creating its key takes the unique-constraint
@@ -218,43 +199,8 @@ async def _cooccurrence(
         )
     ]
     if keys - created:
-        # Values whose kept bound settles them come back as no row: nothing changes.
-        rows += await tx.run(
-            "cooccurrence",
-            rows=[
-                {"key": k, "seen": seen_beside.get(k), "locked": k in status}
-                for k in sorted(keys - created)
-            ],
-            watched=policy.watched,
-            limits=policy.limits,
-        )
+        rows += await tx.run("cooccurrence", keys=sorted(keys - created))
     return rows
-
-
-def _seen_beside(items: Sequence[Item], policy: ResolutionPolicy) -> dict[str, list[int]]:
-    """For each linking identifier of ``items`` whose type has shared rules and that
-    the items carry beside values of the types those rules count: how many of each
-    (``policy.watched`` order), at least what the batch adds to its co-occurrence
-    counts. A value seen beside the same one on two items counts twice: the bound this
-    feeds may be loose, never low, and a batch rarely holds one customer twice.
-    Identifiers seen beside none are left out."""
-    beside: dict[str, list[int]] = {}
-    watched_of = policy.watched
-    for item in items:
-        carried = item.identifiers
-        if len(carried) < 2:
-            continue
-        for x in carried:
-            watched = watched_of.get(x.type)
-            if watched is None or x.blocked is not None:
-                continue
-            for other in carried:
-                if other.type in watched and other.blocked is None and other.key != x.key:
-                    counts = beside.get(x.key)
-                    if counts is None:
-                        counts = beside[x.key] = [0] * len(watched)
-                    counts[watched.index(other.type)] += 1
-    return beside
 
 
 _UNLOCKED: dict[str, Any] = {"size": 0, "createdAt": ""}
@@ -290,7 +236,6 @@ async def resolve_batch_tx(
     for item in items:
         for ident in item.identifiers:
             identifiers.setdefault(ident.key, ident)
-    beside = _seen_beside(items, policy)
     rows = [
         {
             "key": key,
@@ -300,18 +245,12 @@ async def resolve_batch_tx(
             "display": ident.display,
             "blocked": ident.blocked,
             "linking": policy.type_links(ident),
-            "seen": beside.get(key),
         }
         for key, ident in sorted(identifiers.items())
     ]
-    merged = await tx.run("merge-identifiers", rows=rows, now=now, watched=policy.watched)
+    merged = await tx.run("merge-identifiers", rows=rows, now=now)
     status: dict[str, dict[str, Any]] = {
-        key: {
-            "linking": linking,
-            "shared": shared,
-            "person": person or None,
-            "created": created,
-        }
+        key: {"linking": linking, "shared": shared, "person": person or None, "created": created}
         for key, linking, shared, person, created in zip(
             merged["keys"],
             merged["linking"],
@@ -420,9 +359,7 @@ async def resolve_batch_tx(
     became_linking: set[str] = set()
     if candidates:
         changes = []
-        for row in await _cooccurrence(
-            tx, candidates, changed, identifiers, status, beside, policy
-        ):
+        for row in await _cooccurrence(tx, candidates, changed, identifiers, status, policy):
             counts = {c["type"]: c["n"] for c in row["counts"] if c["type"] is not None}
             reason = policy.shared_reason(row["type"], counts)
             # The node's own mark: a candidate need not be among this batch's identifiers

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -57,9 +57,6 @@ class Snapshot:
     shared: dict[str, str]
     linking: frozenset[str]
     split_from: dict[str, str | None]
-    #: identifier key -> type -> its co-occurrence bound (where it has one); not
-    #: compared: a bound depends on arrival order, only its floor does not.
-    bounds: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
 
     @property
     def partition(self) -> Partition:
@@ -162,18 +159,8 @@ async def snapshot(graph: Graph) -> Snapshot:
     shared: dict[str, str] = {}
     linking: set[str] = set()
     identifiers: set[str] = set()
-    bounds: dict[str, dict[str, int]] = {}
     for row in await graph.query("testing-identifiers"):
         identifiers.add(row["key"])
-        watched = ResolutionPolicy().watched.get(row["type"])
-        countable = row["type"] in LINKING_TYPES and row["blocked"] is None and watched
-        # A value may have no bound (a graph written before bounds, a value a record
-        # dropped and counted meanwhile): it is counted the next time it may change.
-        if countable and row["bound"] is not None:
-            # A bound for the types of the rules (this suite writes with the defaults).
-            assert row["boundTypes"] == list(watched), row
-            assert len(row["bound"]) == len(watched), row
-            bounds[row["key"]] = dict(zip(watched, row["bound"], strict=True))
         assert "Identifier" in row["labels"] and len(row["labels"]) == 2, row
         if row["linking"]:
             linking.add(row["key"])
@@ -200,7 +187,6 @@ async def snapshot(graph: Graph) -> Snapshot:
         shared=shared,
         linking=frozenset(linking),
         split_from=split_from,
-        bounds=bounds,
     )
 
 
@@ -214,13 +200,6 @@ def assert_matches(snap: Snapshot, expected: Expected) -> None:
     for key, reason in snap.shared.items():
         assert_reason_holds(key, reason, expected)
     assert snap.linking == expected.linking, sorted(snap.linking ^ expected.linking)
-    for key, bound in snap.bounds.items():
-        # The bound that lets a batch skip counting a linking value is never below the
-        # evidence (a shared value's is not kept: it is counted whenever it may change).
-        if key not in snap.linking:
-            continue
-        truth = expected.counts.get(key, {})
-        assert all(n >= truth.get(t, 0) for t, n in bound.items()), (key, bound, truth)
     assert snap.partition == expected.partition, describe(snap.partition, expected.partition)
 
 

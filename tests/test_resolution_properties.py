@@ -23,9 +23,8 @@ from hypothesis import event as statistic
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from service.graph import Graph, Tx
+from service.graph import Graph
 from service.ingest import Ingestor, IngestReport
-from service.resolution import ResolutionPolicy
 from tests.partition import Snapshot, assert_matches, describe, reference, snapshot
 
 Item = dict[str, Any]
@@ -405,10 +404,6 @@ async def test_undo_the_shared_identifier_itself(graph: Graph):
     undone = await check_undo(graph, records, [without(records[2], 1), without(records[3], 1)])
     assert undone.shared == {}  # three emails left with the phone
     assert len(undone.persons) == 3  # {r0, r1, r4} by phone and card, r2, r3
-    # The phone, dropped by records that did not lock it, was counted without its lock
-    # and left as it was (a concurrent writer may have added evidence since): its bound
-    # is still the count that made it shared, looser than the three emails left.
-    assert undone.bounds["PHONE:+34611000001"]["EMAIL"] == 5
 
 
 async def test_undo_never_makes_a_blocked_value_link(graph: Graph):
@@ -552,61 +547,6 @@ async def test_a_store_phone_new_to_the_graph_is_found_shared_within_its_batch(g
     assert_matches(snap, reference(items))
 
 
-def values_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The identifier keys whose co-occurrences are counted from now on (the rows the
-    ``cooccurrence`` statement returns)."""
-    counted: list[str] = []
-    original = Tx.run
-
-    async def run(self: Tx, name: str, **params: Any) -> Any:
-        result = await original(self, name, **params)
-        if name == "cooccurrence":
-            counted.extend(row["key"] for row in result)
-        return result
-
-    monkeypatch.setattr(Tx, "run", run)
-    return counted
-
-
-async def test_values_seen_again_within_limits_are_not_counted(
-    graph: Graph, monkeypatch: pytest.MonkeyPatch
-):
-    """A returning customer's email and phone: their co-occurrence bounds grow by one
-    per visit and stay within the limit of 4 for three more visits, which write without
-    counting; the visit that passes it counts, and the bounds are exact again."""
-    ingestor = await fresh(graph)
-    visit = [("EMAIL", "ana@example.org"), ("PHONE", "+34 611 000 002")]
-    await send(ingestor, [event("till", "v0", visit)], 1)
-    counted = values_counted(monkeypatch)
-    for n in range(1, 4):
-        await send(ingestor, [event("till", f"v{n}", visit)], 1)
-    assert counted == []
-    bounds = (await snapshot(graph)).bounds
-    assert bounds["EMAIL:ana@example.org"] == {"PHONE": 4, "LOYALTY_CARD": 0, "DEVICE": 0}
-    await send(ingestor, [event("till", "v4", visit)], 1)
-    assert sorted(counted) == ["EMAIL:ana@example.org", "PHONE:+34611000002"]
-    snap = await snapshot(graph)
-    assert snap.bounds["EMAIL:ana@example.org"] == {"PHONE": 1, "LOYALTY_CARD": 0, "DEVICE": 0}
-    assert snap.bounds["PHONE:+34611000002"] == {"EMAIL": 1, "LOYALTY_CARD": 0, "DEVICE": 0}
-    assert len(snap.persons) == 1 and not snap.shared
-
-
-async def test_a_bound_kept_under_other_rules_is_not_trusted(graph: Graph):
-    """Rules changed between two loads: the phone's bound counts EMAIL values, the new
-    rule DEVICE values; the phone is counted, and found shared on its four devices."""
-    await graph.auto("delete-all")
-    before = Ingestor(graph, policy=ResolutionPolicy(shared_rules={"PHONE": {"EMAIL": 4}}))
-    phone = ("PHONE", "+34 611 000 003")
-    await send(
-        before, [event("app", f"d{n}", [phone, ("DEVICE", f"tab-{n}")]) for n in range(3)], 1
-    )
-    after = Ingestor(graph, policy=ResolutionPolicy(shared_rules={"PHONE": {"DEVICE": 2}}))
-    await send(after, [event("app", "d3", [phone, ("DEVICE", "tab-3")])], 1)
-    rows = {r["key"]: r for r in await graph.query("testing-identifiers")}
-    assert rows["PHONE:+34611000003"]["reason"] == "seen with 4 distinct DEVICE values (limit 2)"
-    assert rows["PHONE:+34611000003"]["bound"] == [4]
-
-
 async def test_two_people_sharing_a_home_address_stay_two(graph: Graph):
     home = ("ADDRESS", {"line1": "Calle Mayor 5", "postcode": "28013", "city": "Madrid"})
     items = [
@@ -640,5 +580,3 @@ async def test_a_graph_written_by_an_older_omnid_still_resolves(graph: Graph, wi
     assert report.results[0].person_id == first.results[0].person_id
     snap = await snapshot(graph)
     assert len(snap.persons) == 1
-    # The phone had no bound: it was counted, and has one now.
-    assert snap.bounds["PHONE:+34611000001"] == {"DEVICE": 1, "EMAIL": 1, "LOYALTY_CARD": 0}
