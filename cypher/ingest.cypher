@@ -63,12 +63,16 @@ RETURN collect(r.key) AS keys, collect(coalesce(p.id, '')) AS persons, collect(o
 // name: relink-records!(rows, now)
 // Apply what lock-records found: rows {id: the record's element id, source, remove:
 // [identifier keys], add: [identifier element ids]}. The records are locked by
-// lock-records, so the relationships to add cannot have appeared meanwhile.
+// lock-records, so the relationships to add cannot have appeared meanwhile. The removed
+// identifiers are sought by key with a hint: left to the statistics, the plan cached for
+// this statement switched between seeking them and expanding the record, and in some bulk
+// loads it took seconds a call instead of milliseconds (bench/README.md, "Ninth session").
 UNWIND $rows AS row
 MATCH (r:Item) WHERE elementId(r) = row.id
 CALL (r, row) {
   WITH r, row WHERE row.remove <> []
   MATCH (r)-[h:HAS]->(i:Identifier)
+  USING INDEX SEEK i:Identifier(key)
   WHERE i.key IN row.remove
   DELETE h
 }

@@ -100,6 +100,8 @@ def test_malformed_files_fail_with_their_location(tmp_path: Path, text: str, mes
 #: The statements of the write path and of the API's reads.
 HOT_FILES = ("ingest.cypher", "resolution.cypher", "person.cypher", "journey.cypher")
 _KEYED_NODE = re.compile(r"\((\w*):(\w+)(?::\w+)* \{(key|id): ")
+_LABELLED_NODE = re.compile(r"\((\w+):(\w+)")
+_KEY_CONDITION = re.compile(r"\b(\w+)\.(key|id) (?:IN|=) ")
 
 
 def test_key_lookups_in_patterns_are_pinned_to_their_index() -> None:
@@ -122,6 +124,13 @@ def test_key_lookups_in_patterns_are_pinned_to_their_index() -> None:
             for var, label, prop in _KEYED_NODE.findall(line):
                 if not var or f"USING INDEX SEEK {var}:{label}({prop})" not in stmt.cypher:
                     missing.append(f"{stmt.name}: {line.strip()}")
+            # The same lookup written as a condition: `MATCH (r)-[]->(i:Identifier)
+            # WHERE i.key IN $keys`.
+            for var, label in _LABELLED_NODE.findall(line):
+                for cond_var, prop in _KEY_CONDITION.findall(stmt.cypher):
+                    hint = f"USING INDEX SEEK {var}:{label}({prop})"
+                    if cond_var == var and hint not in stmt.cypher:
+                        missing.append(f"{stmt.name}: {line.strip()} (WHERE {var}.{prop})")
         for line in stmt.cypher.splitlines():
             if "USING INDEX " in line and "USING INDEX SEEK " not in line:
                 missing.append(f"{stmt.name}: a hint that allows a scan: {line.strip()}")
