@@ -65,8 +65,8 @@ RETURN collect(r.key) AS keys, collect(coalesce(p.id, '')) AS persons, collect(o
 // [identifier keys], add: [identifier element ids]}. The records are locked by
 // lock-records, so the relationships to add cannot have appeared meanwhile. The removed
 // identifiers are sought by key with a hint: left to the statistics, the plan cached for
-// this statement switched between seeking them and expanding the record, and in some bulk
-// loads it took seconds a call instead of milliseconds (bench/README.md, "Ninth session").
+// this statement was sometimes a scan of the whole Identifier(key) index for every row,
+// 6-7 s a call instead of milliseconds (bench/README.md, "Ninth session").
 UNWIND $rows AS row
 MATCH (r:Item) WHERE elementId(r) = row.id
 CALL (r, row) {
