@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from dataclasses import FrozenInstanceError
 from typing import Any
 
@@ -9,6 +11,7 @@ import pytest
 
 from service.errors import InvalidIdentifier, InvalidInput
 from service.identifiers import (
+    _CONTROL,
     BUILTIN_TYPES,
     DEFAULT_BLOCKLIST,
     DEFAULT_RULES,
@@ -377,6 +380,16 @@ def test_rejections_name_the_reason(kind: str, region: str | None, raw: Any, rea
         # messages never carry the raw value, only its mask
         assert raw not in error.message
         assert raw not in error.reason
+
+
+def test_control_characters_are_those_unicode_names() -> None:
+    """The pattern that refuses control characters and unpaired surrogates matches
+    exactly the code points of category Cs, or Cc that are not whitespace."""
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        category = unicodedata.category(char)
+        expected = category == "Cs" or (category == "Cc" and not char.isspace())
+        assert bool(_CONTROL.search(char)) is expected, hex(code)
 
 
 def test_long_address_mapping_is_refused_before_parsing() -> None:
