@@ -121,13 +121,22 @@ WHERE NOT EXISTS { (i)<-[:HAS]-(:Item) }
 DETACH DELETE i
 RETURN collect(k) AS keys;
 
-// name: cooccurrence$(keys)
+// name: cooccurrence$(ids, keys)
 // For each identifier, how many distinct identifiers of each type appear on the same
 // records and events (blocked values excluded). The shared-identifier rules read this.
-// One list of rows.
-UNWIND $keys AS k
-MATCH (x:Identifier {key: k})
-USING INDEX SEEK x:Identifier(key)
+// One list of rows. The identifiers this transaction merged come by element id (`ids`),
+// the others (values a record dropped) by key: 2,500 identifiers of a 200,000-item
+// graph took 70 ms instead of 83 ms (median of five) without the key index's seeks.
+CALL () {
+  UNWIND $ids AS id
+  MATCH (x:Identifier) WHERE elementId(x) = id
+  RETURN x
+  UNION ALL
+  UNWIND $keys AS k
+  MATCH (x:Identifier {key: k})
+  USING INDEX SEEK x:Identifier(key)
+  RETURN x
+}
 CALL (x) {
   OPTIONAL MATCH (x)<-[:HAS]-(:Item)-[:HAS]->(y:Identifier)
   WHERE y <> x AND y.blocked IS NULL

@@ -290,7 +290,12 @@ class Ingestor:
         carried until now (the transaction rewriting it changes their relationships)."""
         if len(items) <= 1:
             return []
-        identifiers = sorted({i.key for item in items for i in item.identifiers})
+        # Only linking identifiers belong to a person (an address, a blocked value never
+        # does): the others would be index seeks that find nothing.
+        links_by_type = self.policy.type_links
+        identifiers = sorted(
+            {i.key for item in items for i in item.identifiers if links_by_type(i)}
+        )
         records = sorted(item.key for item in items if item.kind == "record")
         found = await self.graph.query("window-links", identifiers=identifiers, records=records)
         links: list[tuple[str, str]] = [

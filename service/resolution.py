@@ -162,9 +162,11 @@ async def _cooccurrence(
     identifiers: Mapping[str, Identifier],
     status: Mapping[str, Mapping[str, Any]],
     policy: ResolutionPolicy,
+    node_id: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     """What the ``cooccurrence`` statement returns for ``keys``, less the identifiers
-    this transaction created that stay linking.
+    this transaction created that stay linking. ``node_id``: the element ids of the
+    identifiers this transaction merged (the others are sought by key).
 
     An identifier this transaction created is carried only by this batch's changed
     items (no other item could carry it: creating its key takes the unique-constraint
@@ -198,8 +200,11 @@ async def _cooccurrence(
             identifiers[key].type, {t: len(values) for t, values in counts.items()}
         )
     ]
-    if keys - created:
-        rows += await tx.run("cooccurrence", keys=sorted(keys - created))
+    counted = keys - created
+    if counted:
+        ids = sorted(node_id[k] for k in counted if k in node_id)
+        others = sorted(k for k in counted if k not in node_id)
+        rows += await tx.run("cooccurrence", ids=ids, keys=others)
     return rows
 
 
@@ -359,7 +364,10 @@ async def resolve_batch_tx(
     became_linking: set[str] = set()
     if candidates:
         changes = []
-        for row in await _cooccurrence(tx, candidates, changed, identifiers, status, policy):
+        counted = await _cooccurrence(tx, candidates, changed, identifiers, status, policy, node_id)
+        # In key order: set-identifier-status locks identifiers in the order every
+        # writer uses.
+        for row in sorted(counted, key=lambda r: str(r["key"])):
             counts = {c["type"]: c["n"] for c in row["counts"] if c["type"] is not None}
             reason = policy.shared_reason(row["type"], counts)
             # The node's own mark: a candidate need not be among this batch's identifiers
