@@ -425,10 +425,10 @@ def instrument_statements() -> tuple[dict[str, StatementTime], Callable[[], None
             entry = timings[name]
             entry.calls += 1
             entry.seconds += time.perf_counter() - started
+            # cooccurrence takes its identifiers in two lists (by element id, by key).
             for key in ("rows", "keys", "ids"):
                 if isinstance(params.get(key), list):
                     entry.rows += len(params[key])
-                    break
 
     graph_module.Tx.run = timed  # type: ignore[method-assign]
 
