@@ -404,11 +404,17 @@ def _now() -> datetime:
 # ------------------------------------------------------------------ statement timings
 
 
+TENTHS = 10
+
+
 @dataclass
 class StatementTime:
     calls: int = 0
     seconds: float = 0.0
     rows: int = 0
+    # (when the call ended, seconds since the phase began; its seconds; its rows): a
+    # plan that changes during the load shows as a step in one statement's time per row.
+    calls_seen: list[tuple[float, float, int]] = field(default_factory=list)
 
 
 def instrument_statements() -> tuple[dict[str, StatementTime], Callable[[], None]]:
@@ -416,24 +422,54 @@ def instrument_statements() -> tuple[dict[str, StatementTime], Callable[[], None
     returned function."""
     timings: dict[str, StatementTime] = defaultdict(StatementTime)
     original: Callable[..., Awaitable[Any]] = graph_module.Tx.run
+    phase_started = time.perf_counter()
+
+    def note(name: str, started: float, params: dict[str, Any]) -> None:
+        ended = time.perf_counter()
+        entry = timings[name]
+        entry.calls += 1
+        entry.seconds += ended - started
+        # Every list parameter is input rows (cooccurrence takes its identifiers in two
+        # lists: by element id, by key).
+        rows = sum(len(v) for v in params.values() if isinstance(v, list))
+        entry.rows += rows
+        entry.calls_seen.append((ended - phase_started, ended - started, rows))
 
     async def timed(self: Tx, name: str, **params: Any) -> Any:
         started = time.perf_counter()
         try:
             return await original(self, name, **params)
         finally:
-            entry = timings[name]
-            entry.calls += 1
-            entry.seconds += time.perf_counter() - started
-            # cooccurrence takes its identifiers in two lists (by element id, by key).
-            for key in ("rows", "keys", "ids"):
-                if isinstance(params.get(key), list):
-                    entry.rows += len(params[key])
+            note(name, started, params)
+
+    original_query: Callable[..., Awaitable[Any]] = graph_module.Graph.query
+    original_execute: Callable[..., Awaitable[Any]] = graph_module.Graph._execute
+
+    async def timed_query(self: Graph, name: str, **params: Any) -> Any:
+        # window-links reads outside the batch transactions, as one auto-commit query.
+        started = time.perf_counter()
+        try:
+            return await original_query(self, name, **params)
+        finally:
+            note(name, started, params)
+
+    async def timed_execute(self: Graph, mode: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        # The whole transaction, commit and retries included: what it spends beyond its
+        # statements is Python in this process and the commit.
+        started = time.perf_counter()
+        try:
+            return await original_execute(self, mode, fn, *args, **kwargs)
+        finally:
+            note(f"[{mode} transaction, whole]", started, {})
 
     graph_module.Tx.run = timed  # type: ignore[method-assign]
+    graph_module.Graph.query = timed_query  # type: ignore[method-assign]
+    graph_module.Graph._execute = timed_execute  # type: ignore[method-assign]
 
     def undo() -> None:
         graph_module.Tx.run = original  # type: ignore[method-assign]
+        graph_module.Graph.query = original_query  # type: ignore[method-assign]
+        graph_module.Graph._execute = original_execute  # type: ignore[method-assign]
 
     return timings, undo
 
@@ -483,14 +519,28 @@ async def _one_round(
     await clear(graph)
     if writers > 1:
         print(f"[{label}] (b{writers}) plain UNWIND MERGE, {writers} writers ...", flush=True)
+        undo = None
+        if statements:
+            out.plain_timings2, undo = instrument_statements()
         meter.start()
-        out.seconds["b2"] = await run_plain(graph, prepared, writers)
-        out.cpu["b2"] = meter.stop()
+        try:
+            out.seconds["b2"] = await run_plain(graph, prepared, writers)
+        finally:
+            out.cpu["b2"] = meter.stop()
+            if undo is not None:
+                undo()
         await clear(graph)
         print(f"[{label}] (c{writers}) omnid bulk pipeline, {writers} writers ...", flush=True)
+        undo = None
+        if statements:
+            out.timings2, undo = instrument_statements()
         meter.start()
-        out.seconds["c2"], out.report2 = await run_omnid(graph, prepared, writers)
-        out.cpu["c2"] = meter.stop()
+        try:
+            out.seconds["c2"], out.report2 = await run_omnid(graph, prepared, writers)
+        finally:
+            out.cpu["c2"] = meter.stop()
+            if undo is not None:
+                undo()
         out.summary2 = dict(await graph.query("baseline-summary") or {})
         await clear(graph)
         print(f"[{label}] (c{writers}') omnid ingest_batch, calls cut ...", flush=True)
@@ -511,6 +561,8 @@ class Round:
     summary2: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, StatementTime] = field(default_factory=dict)
     plain_timings: dict[str, StatementTime] = field(default_factory=dict)
+    timings2: dict[str, StatementTime] = field(default_factory=dict)
+    plain_timings2: dict[str, StatementTime] = field(default_factory=dict)
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -654,23 +706,30 @@ async def main(args: argparse.Namespace) -> int:
         "graph after (c): "
         + ", ".join(f"{k} {int(v):,}" for k, v in summary.items() if v is not None)
     )
-    for key, found in (("b", measured.plain_timings), ("c", timings)):
+    for key, phase, found in (
+        ("b", "b", measured.plain_timings),
+        ("c", "c", timings),
+        ("b2", f"b{w}", measured.plain_timings2),
+        ("c2", f"c{w}", measured.timings2),
+    ):
         if found:
             print()
-            print(_statement_table(key, found, seconds[key]))
+            print(_statement_table(phase, found, seconds[key]))
+            print()
+            print(_statement_tenths(phase, found, seconds[key]))
     return 0
 
 
 def _statement_table(phase: str, timings: dict[str, StatementTime], seconds: float) -> str:
-    total = sum(t.seconds for t in timings.values())
+    total = sum(t.seconds for name, t in timings.items() if not name.startswith("["))
 
     def share(t: StatementTime) -> float:
         return 100.0 * t.seconds / seconds
 
     head = (
-        f"({phase}) time per named statement inside the batch transactions: {total:.1f}s of "
-        f"{seconds:.1f}s (the rest: Python in this process, e.g. parsing, normalizing and "
-        "resolving, and the commits)"
+        f"({phase}) time per named statement: {total:.1f}s in all, {seconds:.1f}s of phase "
+        "(the rest: Python in this process, e.g. parsing, normalizing and resolving, and "
+        "the commits; with several writers the statements overlap and may sum to more)"
     )
     rows = [
         [name, t.calls, t.rows, t.seconds, 1000.0 * t.seconds / max(t.rows, 1), share(t)]
@@ -681,6 +740,33 @@ def _statement_table(phase: str, timings: dict[str, StatementTime], seconds: flo
     )
 
 
+def _statement_tenths(
+    phase: str, timings: dict[str, StatementTime], seconds: float, top: int = 8
+) -> str:
+    """The statements' time per 1,000 input rows in each tenth of the phase (by when the
+    call ended): a step in one row is a plan or a cost that changed as the graph grew."""
+    width = seconds / TENTHS
+    head = (
+        f"({phase}) ms per 1,000 input rows, by tenth of the phase ({width:.1f}s each); "
+        "the statements that took the most time"
+    )
+    rows = []
+    for name, t in sorted(timings.items(), key=lambda kv: -kv[1].seconds)[:top]:
+        spent = [0.0] * TENTHS
+        count = [0] * TENTHS
+        per_call = t.rows == 0  # e.g. the whole transactions: ms per call instead
+        for ended, took, n in t.calls_seen:
+            slot = min(int(ended / width), TENTHS - 1)
+            spent[slot] += took
+            count[slot] += 1 if per_call else n
+        scale = 1e3 if per_call else 1e6
+        rows.append(
+            [name + (" (ms per call)" if per_call else "")]
+            + [f"{scale * s_ / c:.0f}" if c else "-" for s_, c in zip(spent, count, strict=True)]
+        )
+    return "\n".join([head, table(["statement", *(str(i + 1) for i in range(TENTHS))], rows)])
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=100_000, help="items to load (1M: 1000000)")
@@ -688,7 +774,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wipe", action="store_true", help="delete what the database holds")
     parser.add_argument(
-        "--statements", action="store_true", help="time each named statement of (b) and (c)"
+        "--statements",
+        action="store_true",
+        help="time each named statement of every phase but (a) and (cN')",
     )
     parser.add_argument(
         "--writers",
