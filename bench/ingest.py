@@ -22,8 +22,10 @@ transactions, as the GraphQL mutations do with a large call.
 
 The baselines write already parsed items (their time is the database's); (c) starts from
 the raw JSON objects, so its time includes parsing and normalizing them (printed apart).
-``--statements`` also prints the time spent in each named statement inside the
-transactions of (b) and (c). Settings come from the environment (``NEO4J_URI``,
+``--statements`` also prints, for (b), (c), (bN) and (cN), the time spent in each named
+statement and in whole write transactions, and each statement's time per row in every
+tenth of the phase (a plan or a cost that changes as the graph grows shows as a step).
+Settings come from the environment (``NEO4J_URI``,
 ``NEO4J_PASSWORD``); a database that holds data is wiped only with ``--wipe``.
 """
 
