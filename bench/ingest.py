@@ -734,7 +734,8 @@ def _statement_table(phase: str, timings: dict[str, StatementTime], seconds: flo
         "the commits; with several writers the statements overlap and may sum to more)"
     )
     rows = [
-        [name, t.calls, t.rows, t.seconds, 1000.0 * t.seconds / max(t.rows, 1), share(t)]
+        # Whole transactions carry no rows: their time per row would be meaningless.
+        [name, t.calls, t.rows, t.seconds, 1000.0 * t.seconds / t.rows if t.rows else "-", share(t)]
         for name, t in sorted(timings.items(), key=lambda kv: -kv[1].seconds)
     ]
     return "\n".join(
