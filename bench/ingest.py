@@ -39,7 +39,8 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -419,61 +420,59 @@ class StatementTime:
     calls_seen: list[tuple[float, float, int]] = field(default_factory=list)
 
 
-def instrument_statements() -> tuple[dict[str, StatementTime], Callable[[], None]]:
-    """Time every named statement run in a transaction (wraps ``Tx.run``); undo with the
-    returned function."""
+@contextmanager
+def timed_statements(enabled: bool = True) -> Iterator[dict[str, StatementTime]]:
+    """Time every named statement (``Tx.run``, and ``Graph.query`` for the bulk path's
+    ``window-links`` read, outside the batch transactions) and every whole write
+    transaction (``Graph._execute``: statements, Python in this process, commit and
+    retries) while the block runs; an empty table when not ``enabled``."""
     timings: dict[str, StatementTime] = defaultdict(StatementTime)
-    original: Callable[..., Awaitable[Any]] = graph_module.Tx.run
+    if not enabled:
+        yield timings
+        return
     phase_started = time.perf_counter()
 
-    def note(name: str, started: float, params: dict[str, Any]) -> None:
-        ended = time.perf_counter()
-        entry = timings[name]
-        entry.calls += 1
-        entry.seconds += ended - started
-        # Every list parameter is input rows (cooccurrence takes its identifiers in two
-        # lists: by element id, by key).
-        rows = sum(len(v) for v in params.values() if isinstance(v, list))
-        entry.rows += rows
-        entry.calls_seen.append((ended - phase_started, ended - started, rows))
+    def timed(
+        original: Callable[..., Awaitable[Any]], entry: Callable[[str], str], count_rows: bool
+    ) -> Callable[..., Awaitable[Any]]:
+        async def wrapper(self: object, first: str, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await original(self, first, *args, **kwargs)
+            finally:
+                ended = time.perf_counter()
+                found = timings[entry(first)]
+                found.calls += 1
+                found.seconds += ended - started
+                # Every list parameter is input rows (cooccurrence takes its identifiers
+                # in two lists: by element id, by key).
+                rows = (
+                    sum(len(v) for v in kwargs.values() if isinstance(v, list)) if count_rows else 0
+                )
+                found.rows += rows
+                found.calls_seen.append((ended - phase_started, ended - started, rows))
 
-    async def timed(self: Tx, name: str, **params: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return await original(self, name, **params)
-        finally:
-            note(name, started, params)
+        return wrapper
 
-    original_query: Callable[..., Awaitable[Any]] = graph_module.Graph.query
-    original_execute: Callable[..., Awaitable[Any]] = graph_module.Graph._execute
+    def whole(mode: str) -> str:
+        return f"[{mode} transaction, whole]"
 
-    async def timed_query(self: Graph, name: str, **params: Any) -> Any:
-        # window-links reads outside the batch transactions, as one auto-commit query.
-        started = time.perf_counter()
-        try:
-            return await original_query(self, name, **params)
-        finally:
-            note(name, started, params)
+    def same(name: str) -> str:
+        return name
 
-    async def timed_execute(self: Graph, mode: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        # The whole transaction, commit and retries included: what it spends beyond its
-        # statements is Python in this process and the commit.
-        started = time.perf_counter()
-        try:
-            return await original_execute(self, mode, fn, *args, **kwargs)
-        finally:
-            note(f"[{mode} transaction, whole]", started, {})
-
-    graph_module.Tx.run = timed  # type: ignore[method-assign]
-    graph_module.Graph.query = timed_query  # type: ignore[method-assign]
-    graph_module.Graph._execute = timed_execute  # type: ignore[method-assign]
-
-    def undo() -> None:
-        graph_module.Tx.run = original  # type: ignore[method-assign]
-        graph_module.Graph.query = original_query  # type: ignore[method-assign]
-        graph_module.Graph._execute = original_execute  # type: ignore[method-assign]
-
-    return timings, undo
+    patched: list[tuple[type, str, Callable[..., Awaitable[Any]]]] = [
+        (graph_module.Tx, "run", timed(graph_module.Tx.run, same, True)),
+        (graph_module.Graph, "query", timed(graph_module.Graph.query, same, True)),
+        (graph_module.Graph, "_execute", timed(graph_module.Graph._execute, whole, False)),
+    ]
+    originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in patched]
+    for owner, attr, wrapper in patched:
+        setattr(owner, attr, wrapper)
+    try:
+        yield timings
+    finally:
+        for owner, attr, original in originals:
+            setattr(owner, attr, original)
 
 
 # ------------------------------------------------------------------------------- main
@@ -495,54 +494,38 @@ async def _one_round(
     out.cpu["a"] = meter.stop()
     await clear(graph)
     print(f"[{label}] (b) plain UNWIND MERGE ...", flush=True)
-    undo: Callable[[], None] | None = None
-    if statements:
-        out.plain_timings, undo = instrument_statements()
-    meter.start()
-    try:
-        out.seconds["b"] = await run_plain(graph, prepared)
-    finally:
-        out.cpu["b"] = meter.stop()
-        if undo is not None:
-            undo()
+    with timed_statements(statements) as out.plain_timings:
+        meter.start()
+        try:
+            out.seconds["b"] = await run_plain(graph, prepared)
+        finally:
+            out.cpu["b"] = meter.stop()
     await clear(graph)
     print(f"[{label}] (c) omnid Ingestor.ingest_batch ...", flush=True)
-    undo = None
-    if statements:
-        out.timings, undo = instrument_statements()
-    meter.start()
-    try:
-        out.seconds["c"], out.report = await run_omnid(graph, prepared)
-    finally:
-        out.cpu["c"] = meter.stop()
-        if undo is not None:
-            undo()
+    with timed_statements(statements) as out.timings:
+        meter.start()
+        try:
+            out.seconds["c"], out.report = await run_omnid(graph, prepared)
+        finally:
+            out.cpu["c"] = meter.stop()
     out.summary = dict(await graph.query("baseline-summary") or {})
     await clear(graph)
     if writers > 1:
         print(f"[{label}] (b{writers}) plain UNWIND MERGE, {writers} writers ...", flush=True)
-        undo = None
-        if statements:
-            out.plain_timings2, undo = instrument_statements()
-        meter.start()
-        try:
-            out.seconds["b2"] = await run_plain(graph, prepared, writers)
-        finally:
-            out.cpu["b2"] = meter.stop()
-            if undo is not None:
-                undo()
+        with timed_statements(statements) as out.plain_timings2:
+            meter.start()
+            try:
+                out.seconds["b2"] = await run_plain(graph, prepared, writers)
+            finally:
+                out.cpu["b2"] = meter.stop()
         await clear(graph)
         print(f"[{label}] (c{writers}) omnid bulk pipeline, {writers} writers ...", flush=True)
-        undo = None
-        if statements:
-            out.timings2, undo = instrument_statements()
-        meter.start()
-        try:
-            out.seconds["c2"], out.report2 = await run_omnid(graph, prepared, writers)
-        finally:
-            out.cpu["c2"] = meter.stop()
-            if undo is not None:
-                undo()
+        with timed_statements(statements) as out.timings2:
+            meter.start()
+            try:
+                out.seconds["c2"], out.report2 = await run_omnid(graph, prepared, writers)
+            finally:
+                out.cpu["c2"] = meter.stop()
         out.summary2 = dict(await graph.query("baseline-summary") or {})
         await clear(graph)
         print(f"[{label}] (c{writers}') omnid ingest_batch, calls cut ...", flush=True)
