@@ -432,38 +432,33 @@ def timed_statements(enabled: bool = True) -> Iterator[dict[str, StatementTime]]
         return
     phase_started = time.perf_counter()
 
-    def timed(
-        original: Callable[..., Awaitable[Any]], entry: Callable[[str], str], count_rows: bool
-    ) -> Callable[..., Awaitable[Any]]:
+    Wrapped = Callable[..., Awaitable[Any]]
+
+    def timed(original: Wrapped, whole: bool) -> Wrapped:
+        """``original`` timed under its statement's name, or, for a ``whole`` transaction
+        (its first argument the mode; it carries no rows), "[mode transaction, whole]"."""
+
         async def wrapper(self: object, first: str, *args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 return await original(self, first, *args, **kwargs)
             finally:
                 ended = time.perf_counter()
-                found = timings[entry(first)]
+                found = timings[f"[{first} transaction, whole]" if whole else first]
                 found.calls += 1
                 found.seconds += ended - started
                 # Every list parameter is input rows (cooccurrence takes its identifiers
                 # in two lists: by element id, by key).
-                rows = (
-                    sum(len(v) for v in kwargs.values() if isinstance(v, list)) if count_rows else 0
-                )
+                rows = 0 if whole else sum(len(v) for v in kwargs.values() if isinstance(v, list))
                 found.rows += rows
                 found.calls_seen.append((ended - phase_started, ended - started, rows))
 
         return wrapper
 
-    def whole(mode: str) -> str:
-        return f"[{mode} transaction, whole]"
-
-    def same(name: str) -> str:
-        return name
-
-    patched: list[tuple[type, str, Callable[..., Awaitable[Any]]]] = [
-        (graph_module.Tx, "run", timed(graph_module.Tx.run, same, True)),
-        (graph_module.Graph, "query", timed(graph_module.Graph.query, same, True)),
-        (graph_module.Graph, "_execute", timed(graph_module.Graph._execute, whole, False)),
+    patched: list[tuple[type, str, Wrapped]] = [
+        (graph_module.Tx, "run", timed(graph_module.Tx.run, False)),
+        (graph_module.Graph, "query", timed(graph_module.Graph.query, False)),
+        (graph_module.Graph, "_execute", timed(graph_module.Graph._execute, True)),
     ]
     originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in patched]
     for owner, attr, wrapper in patched:
