@@ -64,6 +64,7 @@ import aiohttp
 import httpx
 import psutil
 from benchlib import (
+    STATEMENTS,
     CpuMeter,
     bench_settings,
     machine_note,
@@ -73,12 +74,12 @@ from benchlib import (
     table,
 )
 
-from service import readmodels
-from service.contract import parse_item
-from service.graph import Graph
-from service.identifiers import IdentifierRules
-from service.ingest import Ingestor
+from service.identity.contract import parse_item
+from service.identity.identifiers import IdentifierRules
+from service.identity.ingest import Ingestor
+from service.read import models as readmodels
 from service.settings import Settings
+from service.store.graph import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -314,7 +315,7 @@ async def _client_phase(
 ) -> dict[str, Any]:
     targets: list[Target] = cfg["targets"]
     if kind == "driver":
-        graph = Graph.connect(bench_settings())
+        graph = Graph.connect(bench_settings(), STATEMENTS)
         try:
 
             async def one_driver(rng: random.Random) -> bool:
@@ -325,7 +326,7 @@ async def _client_phase(
         finally:
             await graph.close()
     if kind == "pages":
-        graph = Graph.connect(bench_settings())
+        graph = Graph.connect(bench_settings(), STATEMENTS)
         try:
 
             async def one_page(rng: random.Random) -> bool:
@@ -383,7 +384,7 @@ def _answered(status: int, body: dict[str, Any]) -> bool:
 async def _consistency(cfg: dict[str, Any], samples: int) -> dict[str, Any]:
     """Do GraphQL and the Cypher baseline answer the same for a few identifiers?"""
     targets: list[Target] = random.Random(11).sample(cfg["targets"], samples)
-    graph = Graph.connect(bench_settings())
+    graph = Graph.connect(bench_settings(), STATEMENTS)
     agree = 0
     mismatches: list[str] = []
     headers = {"Authorization": f"Bearer {cfg['key']}"}
@@ -659,7 +660,7 @@ class Service:
 
 async def _prepare_data(args: argparse.Namespace, dataset: Dataset) -> None:
     settings = bench_settings(batch_size=max(args.load_batch, args.record_batch))
-    graph = Graph.connect(settings)
+    graph = Graph.connect(settings, STATEMENTS)
     try:
         await graph.ping()
         summary = dict(await graph.query("baseline-summary") or {})

@@ -15,14 +15,23 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import psutil
 
-from service.graph import Graph
-from service.schema import apply_schema
+from devtools import DEVTOOLS_CYPHER
 from service.settings import Settings, load_settings
+from service.store.cypher import CYPHER_DIR, load_statements
+from service.store.graph import Graph
+from service.store.schema import apply_schema
+
+#: The product's statements, the benchmarks' baselines (bench/cypher/) and the
+#: development tools' (item-partition).
+STATEMENTS = load_statements(
+    CYPHER_DIR, Path(__file__).resolve().parent / "cypher", DEVTOOLS_CYPHER
+)
 
 __all__ = [
     "CpuMeter",

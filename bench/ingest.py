@@ -47,6 +47,7 @@ from typing import Any
 
 import psutil
 from benchlib import (
+    STATEMENTS,
     CpuMeter,
     bench_settings,
     clear,
@@ -57,14 +58,14 @@ from benchlib import (
     table,
 )
 
-from service import graph as graph_module
-from service.contract import Item
 from service.errors import OmnidError
 from service.gc_tuning import tune_gc
-from service.graph import Graph, Tx
-from service.ingest import Ingestor, IngestReport
-from service.resolution import label_for
+from service.identity.contract import Item
+from service.identity.ingest import Ingestor, IngestReport
+from service.identity.resolution import label_for
 from service.settings import Settings
+from service.store import graph as graph_module
+from service.store.graph import Graph, Tx
 
 RECORD_SOURCES = ("eshop", "app", "pos", "crm", "newsletter", "loyalty")
 CHANNELS: tuple[tuple[str, int], ...] = (
@@ -547,7 +548,7 @@ class Round:
 
 async def main(args: argparse.Namespace) -> int:
     settings = bench_settings(batch_size=args.batch)
-    graph = Graph.connect(settings)
+    graph = Graph.connect(settings, STATEMENTS)
     try:
         await prepare_empty_graph(graph, wipe=args.wipe)
         print(f"{machine_note(settings)} · {await server_memory(graph)}")

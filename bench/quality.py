@@ -2,13 +2,13 @@
 
     python bench/quality.py [--customers 2000] [--seed 7] [--wipe]
 
-Generates the demo dataset (``service.demo.generate``: the seeds' stories plus
+Generates the demo dataset (``devtools.demo.generate``: the seeds' stories plus
 ``--customers`` synthetic customers with realistic noise, and the ground truth of which
 real customer each record and event belongs to), loads it through omnid's real write
 path (``Ingestor.ingest``, default settings from the environment), reads back the person
 of every item (``item-partition`` in ``cypher/bench.cypher``) and scores the partition
 against the truth. Pairs of items are the unit: a pair is predicted when both items are
-in one person, true when both belong to one real customer (``service.quality``).
+in one person, true when both belong to one real customer (``devtools.quality``).
 
 For context, the same run scores two partitions computed in Python from the same items:
 
@@ -29,13 +29,17 @@ import sys
 import time
 
 import psutil
-from benchlib import CpuMeter, machine_note, neo4j_process, prepare_empty_graph, table
+from benchlib import (
+    STATEMENTS,
+    CpuMeter,
+    machine_note,
+    neo4j_process,
+    prepare_empty_graph,
+    table,
+)
 
-from service.demo import generate
-from service.graph import Graph
-from service.identifiers import IdentifierRules
-from service.ingest import Ingestor
-from service.quality import (
+from devtools.demo import generate
+from devtools.quality import (
     PairScores,
     email_only_partition,
     false_merges,
@@ -43,8 +47,11 @@ from service.quality import (
     partition_diff,
     reference_partition,
 )
-from service.resolution import ResolutionPolicy
+from service.identity.identifiers import IdentifierRules
+from service.identity.ingest import Ingestor
+from service.identity.resolution import ResolutionPolicy
 from service.settings import load_settings
+from service.store.graph import Graph
 
 
 def _row(name: str, s: PairScores) -> list[object]:
@@ -61,7 +68,7 @@ def _row(name: str, s: PairScores) -> list[object]:
 
 async def main(args: argparse.Namespace) -> int:
     settings = load_settings()
-    graph = Graph.connect(settings)
+    graph = Graph.connect(settings, STATEMENTS)
     try:
         print(machine_note(settings))
         await prepare_empty_graph(graph, wipe=args.wipe)

@@ -1,4 +1,4 @@
-// Writing records, events and the identifiers they carry. Run by service/resolution.py
+// Writing records, events and the identifiers they carry. Run by service/identity/resolution.py
 // inside one transaction per batch; every statement takes a list of rows (UNWIND).
 // Key lookups inside patterns carry `USING INDEX SEEK`: plans are cached, and one made
 // while a label is nearly empty (a new database's first batches) can scan an index and

@@ -1,5 +1,5 @@
 // Reading persons: lookups by identifier or id, their identifiers, records, channels,
-// and why two identifiers are one person. Run by service/readmodels.py; analysts can
+// and why two identifiers are one person. Run by service/read/models.py; analysts can
 // paste any of them into Neo4j Browser with the parameters set (:param key => 'EMAIL:…').
 
 // name: persons-by-identifier(key, limit)

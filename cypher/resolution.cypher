@@ -1,5 +1,5 @@
 // Maintaining persons: connected components of records, events and linking identifiers.
-// Run by service/resolution.py in the same transaction as the writes in ingest.cypher.
+// Run by service/identity/resolution.py in the same transaction as the writes in ingest.cypher.
 // Key lookups inside patterns carry `USING INDEX SEEK`: plans are cached, and one made
 // while a label is nearly empty (a new database's first batches) can scan an index and
 // filter it for every row; a plain `USING INDEX` allows that scan (tests/test_cypher.py

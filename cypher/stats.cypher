@@ -1,4 +1,4 @@
-// Counts over the whole graph for `omnid stats` (service/stats.py). Each one is a
+// Counts over the whole graph for `omnid stats` (service/read/stats.py). Each one is a
 // single pass over a label; run together in one read transaction.
 
 // name: stats-person-count$

@@ -6,9 +6,23 @@ The public face of the package; each name lives in the module that says what it 
     async with Graph.connect(settings) as graph:
         report = await Ingestor(graph).ingest(items)          # write + resolve
         person = await find_person(graph, normalize("EMAIL", "ana@example.com"))
+
+The package in layers; a module imports only from its own layer and those below it,
+never from a layer above (``tests/test_layers.py`` checks it)::
+
+    cli/                the ``omnid`` command (it serves the API)
+    api/                GraphQL over HTTP
+    read/               read models: persons, journeys, explain, stats, live events
+    identity/           what comes in: the input contract, identifiers and their
+                        normalization, ingest and write-time resolution
+    store/              Neo4j: named Cypher statements, the graph and its retries, schema
+    errors, settings,   the foundation every layer uses
+    gc_tuning
+
+The development tools (demo data, a local Neo4j server, the quality metric) live beside
+this package in ``devtools/``, which imports ``service`` and is never imported by it.
 """
 
-from service.contract import CHANNELS, Item, parse_item
 from service.errors import (
     AmbiguousIdentifier,
     Forbidden,
@@ -21,12 +35,13 @@ from service.errors import (
     ResolutionConflict,
     Unauthenticated,
 )
-from service.graph import Graph
-from service.identifiers import Identifier, IdentifierRules, normalize
-from service.ingest import Ingestor, IngestReport, ItemResult
-from service.readmodels import explain, find_person, persons_for_identifier
-from service.resolution import ResolutionPolicy
+from service.identity.contract import CHANNELS, Item, parse_item
+from service.identity.identifiers import Identifier, IdentifierRules, normalize
+from service.identity.ingest import Ingestor, IngestReport, ItemResult
+from service.identity.resolution import ResolutionPolicy
+from service.read.models import explain, find_person, persons_for_identifier
 from service.settings import Settings, load_settings
+from service.store.graph import Graph
 
 __all__ = [
     "CHANNELS",

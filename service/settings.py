@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=_alias("OMNID_HOST"))
     port: int = Field(8000, ge=1, le=65535, validation_alias=_alias("OMNID_PORT"))
     #: uvicorn worker processes for `omnid serve`. Subscribers of one worker get events
-    #: written through another one from its poller (see service/live.py), a little later.
+    #: written through another one from its poller (see service/read/live.py), a little later.
     workers: int = Field(1, ge=1, le=64, validation_alias=_alias("OMNID_WORKERS"))
     #: API key -> scopes (read, write, admin). JSON in the environment.
     api_keys: dict[str, list[str]] = Field(
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(1000, ge=1, validation_alias=_alias("OMNID_MAX_BATCH_SIZE"))
     #: Person lookups one service process runs against Neo4j at once; lookups arriving
     #: meanwhile wait and share the next statement, up to `lookup_batch` of them
-    #: (service/coalesce.py; figures in bench/README.md).
+    #: (service/read/coalesce.py; figures in bench/README.md).
     lookup_concurrency: int = Field(
         2, ge=1, le=64, validation_alias=_alias("OMNID_LOOKUP_CONCURRENCY")
     )

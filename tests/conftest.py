@@ -3,7 +3,7 @@
 Which Neo4j, in this order:
 1. ``NEO4J_URI`` is set: that server (with ``NEO4J_USER``/``NEO4J_PASSWORD``).
 2. A Docker engine answers: a ``neo4j:5.26-community`` container via testcontainers.
-3. Otherwise: the project's own local server (``service.neo4j_local``), in a test home
+3. Otherwise: the project's own local server (``devtools.neo4j_local``), in a test home
    of its own (``.neo4j/test``, Bolt 7688, HTTP 7475, or ``OMNID_TEST_HOME``,
    ``OMNID_TEST_BOLT_PORT`` and ``OMNID_TEST_HTTP_PORT``) so the demo database of
    ``scripts/run`` is never wiped. Started once per session, stopped at the end if the
@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from service.graph import Graph
-from service.schema import apply_schema
 from service.settings import Settings, load_settings
+from service.store.graph import Graph
+from service.store.schema import apply_schema
+from tests.statements import STATEMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 # Overridable, so a second checkout (or a second suite in this one) can run beside it.
@@ -61,7 +62,7 @@ def settings() -> Iterator[Settings]:
             yield load_settings({**base, "NEO4J_URI": uri, "NEO4J_PASSWORD": TEST_PASSWORD})
         return
 
-    from service import neo4j_local
+    from devtools import neo4j_local
 
     local = load_settings(
         {
@@ -86,7 +87,7 @@ def settings() -> Iterator[Settings]:
 
 @pytest.fixture(scope="session")
 async def session_graph(settings: Settings) -> AsyncIterator[Graph]:
-    graph = Graph.connect(settings)
+    graph = Graph.connect(settings, STATEMENTS)
     await graph.ping()
     await apply_schema(graph)
     yield graph

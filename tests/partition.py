@@ -1,13 +1,13 @@
 """Reference identity resolution and graph snapshots for the resolution property tests.
 
 ``reference(items)`` recomputes, from the final set of input items alone and without any
-of ``service.resolution``, what the graph must hold: which identifiers are blocked,
+of ``service.identity.resolution``, what the graph must hold: which identifiers are blocked,
 shared (with the reason) or linking, and the persons as ``networkx`` connected
 components of the bipartite graph items + linking identifiers. ``snapshot(graph)`` reads
 the same things back from Neo4j (statements in ``cypher/testing.cypher``) and checks the
 structural invariants on the way.
 
-Only the identifier layer (``service.identifiers.normalize``) is shared with the code
+Only the identifier layer (``service.identity.identifiers.normalize``) is shared with the code
 under test: it decides node keys and blocked values, and has its own tests.
 """
 
@@ -21,11 +21,11 @@ from typing import Any
 
 import networkx as nx
 
-from service.contract import item_key
-from service.graph import Graph
-from service.identifiers import normalize
-from service.resolution import ResolutionPolicy
+from service.identity.contract import item_key
+from service.identity.identifiers import normalize
+from service.identity.resolution import ResolutionPolicy
 from service.settings import DEFAULT_SHARED_RULES
+from service.store.graph import Graph
 
 #: Types that link on their own (the default settings); ADDRESS never links.
 LINKING_TYPES = frozenset({"EMAIL", "PHONE", "LOYALTY_CARD", "DEVICE"})

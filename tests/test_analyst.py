@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from service import demo
-from service.cypher import CYPHER_DIR
-from service.graph import Graph
-from service.ingest import Ingestor
+from devtools import demo
+from service.identity.ingest import Ingestor
+from service.store.cypher import CYPHER_DIR
+from service.store.graph import Graph
 
 ANALYST = CYPHER_DIR / "analyst"
 
@@ -83,7 +83,7 @@ async def test_channel_transitions_count_web_to_store(graph: Graph) -> None:
 @pytest.mark.parametrize("path", sorted(ANALYST.glob("*.cypher")), ids=lambda p: p.name)
 def test_each_statement_documents_its_parameters(path: Path) -> None:
     """Each parameter appears in a `:param name =>` line of its statement's comment."""
-    from service.cypher import load_statements
+    from service.store.cypher import load_statements
 
     statements = load_statements()
     for name in statements.names("analyst/"):

@@ -11,17 +11,16 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import neo4j
 import pytest
 from typer.testing import CliRunner, Result
 
-from service import demo
+from devtools import demo
 from service.cli import app
-from service.cypher import load_statements
-from service.settings import Settings
-
-STATEMENTS = load_statements()
+from service.settings import Settings, load_settings
+from tests.statements import STATEMENTS
 
 
 @pytest.fixture
@@ -384,6 +383,22 @@ def test_demo_loads_and_writes_truth(settings: Settings, db: neo4j.Driver, tmp_p
     assert (rerun["errors"], rerun["personsCreated"], rerun["merges"]) == (0, 0, 0)
 
 
+@pytest.mark.parametrize(
+    ("uri", "browser"),
+    [
+        ("bolt://127.0.0.1:7687", "http://localhost:7474/browser/"),  # omnid neo4j start
+        ("bolt://localhost", "http://localhost:7474/browser/"),
+        ("bolt://neo4j:7687", "http://localhost:7474/browser/"),  # docker-compose
+        ("bolt://127.0.0.1:7691", None),  # another server on this machine
+        ("neo4j+s://db.example.com", None),  # a remote one
+    ],
+)
+def test_serve_names_the_browser_only_of_servers_it_knows(uri: str, browser: str | None) -> None:
+    from service.cli.serve import _browser_url
+
+    assert _browser_url(load_settings({"NEO4J_URI": uri})) == browser
+
+
 def test_serve_loads_the_demo_on_an_empty_graph(
     settings: Settings, db: neo4j.Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -394,11 +409,14 @@ def test_serve_loads_the_demo_on_an_empty_graph(
     small = demo.generate(2)
     monkeypatch.setattr(demo, "generate", lambda *a, **kw: small)
 
-    result = omnid(settings, "serve", "--port", "8123")
+    # As for the local server omnid manages: Bolt on OMNID_NEO4J_BOLT_PORT.
+    bolt_port = str(urlparse(settings.neo4j_uri).port)
+    local = {"OMNID_NEO4J_BOLT_PORT": bolt_port, "OMNID_NEO4J_HTTP_PORT": "7999"}
+    result = omnid(settings, "serve", "--port", "8123", **local)
     assert result.exit_code == 0, result.output
     assert (started["host"], started["port"], started["log_level"]) == ("127.0.0.1", 8123, "info")
     assert "http://127.0.0.1:8123/graphql" in result.stdout
-    assert "/browser/" in result.stdout
+    assert "Neo4j Browser: http://localhost:7999/browser/" in result.stdout
     assert "omnid-dev-key" in result.stdout
     assert len(_partition(db, settings)) == len(small.items)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from service.coalesce import Coalescer
+from service.read.coalesce import Coalescer
 
 
 async def settle() -> None:

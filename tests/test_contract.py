@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from service.contract import item_key, parse_item
 from service.errors import InvalidIdentifier, InvalidInput, LimitExceeded
+from service.identity.contract import item_key, parse_item
 
 RECORD: dict[str, Any] = {
     "kind": "record",

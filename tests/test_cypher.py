@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.cypher import CYPHER_DIR, load_statements
 from service.errors import CypherFileError, UnknownStatement
+from service.store.cypher import CYPHER_DIR, load_statements
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from service.contract import item_key, parse_item
-from service.demo import STORY_CUSTOMERS, Dataset, generate, story_items, write_jsonl
-from service.graph import Graph
-from service.ingest import Ingestor
-from service.quality import (
+from devtools.demo import STORY_CUSTOMERS, Dataset, generate, story_items, write_jsonl
+from devtools.quality import (
     email_only_partition,
     false_merges,
     pairwise_scores,
     partition_diff,
     reference_partition,
 )
+from service.identity.contract import item_key, parse_item
+from service.identity.ingest import Ingestor
+from service.store.graph import Graph
 
 
 def _key(item: dict[str, object]) -> str:

@@ -1,4 +1,4 @@
-"""What ``service.graph`` promises beside running statements: no identifier value in
+"""What ``service.store.graph`` promises beside running statements: no identifier value in
 the driver's debug log, even when an operator turns it on."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from service.graph import Graph
-from service.ingest import Ingestor
+from service.identity.ingest import Ingestor
+from service.store.graph import Graph
 from tests.test_resolution_properties import record
 
 SECRET = "ana.secret.person@example.org"

@@ -1,4 +1,4 @@
-"""Table tests for service.identifiers: equivalence classes, rejections, blocked values."""
+"""Table tests for service.identity.identifiers: equivalence classes, rejections, blocked values."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from service.errors import InvalidIdentifier, InvalidInput
-from service.identifiers import (
+from service.identity.identifiers import (
     _CONTROL,
     BUILTIN_TYPES,
     DEFAULT_BLOCKLIST,

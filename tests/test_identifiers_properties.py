@@ -1,4 +1,4 @@
-"""Property tests for service.identifiers: idempotence, robustness, key stability."""
+"""Property tests for service.identity.identifiers: idempotence, robustness, key stability."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from service.errors import InvalidIdentifier
-from service.identifiers import (
+from service.identity.identifiers import (
     BUILTIN_TYPES,
     DEFAULT_RULES,
     MAX_VALUE_LENGTH,

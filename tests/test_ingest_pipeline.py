@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from service import ingest as ingest_module
-from service.graph import Graph
-from service.ingest import Ingestor
+from service.identity import ingest as ingest_module
+from service.identity.ingest import Ingestor
+from service.store.graph import Graph
 from tests.partition import snapshot
 from tests.test_resolution_properties import event, fresh, record
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from service.cypher import load_statements
-from service.graph import Graph
+from service.store.cypher import load_statements
+from service.store.graph import Graph
 from tests.test_cypher import HOT_FILES
 
 _HOT = [s for s in load_statements() if s.origin.split(":")[0].endswith(HOT_FILES)]

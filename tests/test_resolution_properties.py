@@ -23,8 +23,8 @@ from hypothesis import event as statistic
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from service.graph import Graph
-from service.ingest import Ingestor, IngestReport
+from service.identity.ingest import Ingestor, IngestReport
+from service.store.graph import Graph
 from tests.partition import Snapshot, assert_matches, describe, reference, snapshot
 
 Item = dict[str, Any]

@@ -25,19 +25,19 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from service import readmodels
 from service.api.auth import authenticate, key_from_headers
 from service.api.compiled import Lookup, Plans, StepAside
 from service.api.context import Context, Pages
 from service.api.schema import Schema, build_schema
-from service.coalesce import Coalescer
 from service.errors import OmnidError
 from service.gc_tuning import tune_gc
-from service.graph import Graph
-from service.ingest import Ingestor
-from service.live import Broker
-from service.schema import apply_schema, missing_schema
+from service.identity.ingest import Ingestor
+from service.read import models as readmodels
+from service.read.coalesce import Coalescer
+from service.read.live import Broker
 from service.settings import DEV_API_KEY, DEV_NEO4J_PASSWORD, Settings, load_settings
+from service.store.graph import Graph
+from service.store.schema import apply_schema, missing_schema
 
 __all__ = ["create_app"]
 

@@ -58,7 +58,6 @@ from graphql import (
     get_operation_ast,
     visit,
 )
-from service import readmodels
 from service.api.documents import Documents
 from service.api.types.common import AddressInput, IdentifierInput, IdentifierType
 from service.api.types.person import (
@@ -74,7 +73,8 @@ from service.api.types.person import (
     subfields,
 )
 from service.errors import AmbiguousIdentifier, OmnidError
-from service.identifiers import IdentifierRules
+from service.identity.identifiers import IdentifierRules
+from service.read import models as readmodels
 
 __all__ = ["Lookup", "Plan", "Plans", "StepAside", "compile_operation"]
 

@@ -9,14 +9,14 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from service import readmodels
 from service.api.auth import Access, authenticate
-from service.coalesce import Coalescer
 from service.errors import AmbiguousIdentifier
-from service.graph import Graph
-from service.ingest import Ingestor
-from service.live import Broker
+from service.identity.ingest import Ingestor
+from service.read import models as readmodels
+from service.read.coalesce import Coalescer
+from service.read.live import Broker
 from service.settings import Settings
+from service.store.graph import Graph
 
 __all__ = ["Context", "Loaders", "Pages"]
 
@@ -76,7 +76,7 @@ class Context:
     broker: Broker
     access: Access
     #: The service's person-page loads, shared by concurrent requests
-    #: (service/coalesce.py).
+    #: (service/read/coalesce.py).
     pages: Pages
     request: Any = None
     response: Any = None

@@ -17,7 +17,6 @@ from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.types import ExecutionContext
 
-from service import readmodels
 from service.api.compiled import Plans
 from service.api.context import Context
 from service.api.documents import DocumentCache, Documents
@@ -34,6 +33,7 @@ from service.api.types.ingest import (
 )
 from service.api.types.person import Event, Explanation, Person, page_request, prefetch_plan
 from service.errors import LimitExceeded, NotFound
+from service.read import models as readmodels
 from service.settings import Settings, load_settings
 
 __all__ = [

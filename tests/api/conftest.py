@@ -14,8 +14,8 @@ import uvicorn
 
 from service.api.app import create_app
 from service.api.compiled import Plans
-from service.graph import Graph
 from service.settings import DEV_API_KEY
+from service.store.graph import Graph
 
 READ_KEY = "test-read-key"
 WRITE_KEY = "test-write-key"

@@ -213,7 +213,7 @@ async def test_a_person_with_every_field_by_fragment_equals_the_full_selection(a
 
 async def test_concurrent_lookups_share_statements_and_keep_their_answers(api: Api) -> None:
     """Lookups arriving while others run go together into the next person-pages
-    statement (service/coalesce.py), each still getting its own person."""
+    statement (service/read/coalesce.py), each still getting its own person."""
     items = [
         {
             "source": "crm",

@@ -91,15 +91,15 @@ async def test_subscription_requires_a_key(api: Api) -> None:
 
 def test_enums_match_the_contract() -> None:
     from service.api.types.common import Channel, IdentifierType
-    from service.contract import CHANNELS
-    from service.identifiers import BUILTIN_TYPES, DEFAULT_RULES
+    from service.identity.contract import CHANNELS
+    from service.identity.identifiers import BUILTIN_TYPES, DEFAULT_RULES
 
     assert tuple(c.value for c in Channel) == CHANNELS
     assert {t.value for t in IdentifierType} == set(BUILTIN_TYPES) | set(DEFAULT_RULES.extra_types)
 
 
 async def test_events_written_by_another_process_reach_subscribers(api: Api) -> None:
-    from service.ingest import Ingestor
+    from service.identity.ingest import Ingestor
 
     other = Ingestor(api.graph)  # not the service's ingestor: like a CLI import elsewhere
     async with aconnect_ws(

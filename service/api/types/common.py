@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from service.errors import InvalidInput
-from service.identifiers import Identifier, IdentifierRules, normalize
+from service.identity.identifiers import Identifier, IdentifierRules, normalize
 
 __all__ = [
     "AddressInput",

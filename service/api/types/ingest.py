@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from service.api.types.common import Channel, IdentifierInput, IdentifierType, raw_identifier
-from service.ingest import ItemResult as ItemResultView
+from service.identity.ingest import ItemResult as ItemResultView
 
 __all__ = [
     "EventInput",

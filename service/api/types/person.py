@@ -20,11 +20,11 @@ from graphql import (
     OperationDefinitionNode,
     SelectionNode,
 )
-from service import readmodels
 from service.api.context import Context
 from service.api.types.common import Channel, IdentifierInput, IdentifierType, to_identifier
 from service.errors import InvalidInput, LimitExceeded
-from service.identifiers import IdentifierRules
+from service.identity.identifiers import IdentifierRules
+from service.read import models as readmodels
 
 __all__ = [
     "SEEN_WITH",

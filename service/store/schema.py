@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from service.graph import Graph
+from service.store.graph import Graph
 
 __all__ = ["apply_schema", "expected_names", "missing_schema"]
 

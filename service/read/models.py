@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from service.errors import AmbiguousIdentifier, InvalidInput
-from service.graph import Graph
-from service.identifiers import Identifier
+from service.identity.identifiers import Identifier
+from service.store.graph import Graph
 
 __all__ = [
     "ChannelSummary",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from service.graph import Graph, Tx
+from service.store.graph import Graph, Tx
 
 __all__ = [
     "SIZE_BUCKETS",

@@ -1,7 +1,7 @@
 """Demo data with ground truth: the seeds' stories plus synthetic customers, seeded.
 
 ``generate(customers=300, seed=7)`` returns a :class:`Dataset`: records and events in the
-input contract (``service.contract``), in a realistic arrival order, and the ground truth
+input contract (``service.identity.contract``), in a realistic arrival order, and the ground truth
 (which real customer each item belongs to). The same arguments always give the same
 dataset, so quality figures (``bench/quality.py``) are comparable between runs.
 
@@ -24,7 +24,7 @@ about it:
       dots and ``googlemail.com``; phones in E.164, international, national and ``00``
       forms (``country`` is set on every item so national numbers parse); loyalty cards
       with spaces or dashes; addresses as a mapping or one line. Each variant is checked
-      against :func:`service.identifiers.normalize` when it is generated.
+      against :func:`service.identity.identifiers.normalize` when it is generated.
     * One to three emails per person; an old POS record with an old email for a few.
     * Households sharing an address (ADDRESS never links) and some sharing a family
       tablet (DEVICE). A tablet used by three or more members who log in with their own
@@ -57,9 +57,9 @@ from typing import Any
 import phonenumbers
 from faker import Faker
 
-from service.contract import item_key
 from service.errors import InvalidIdentifier
-from service.identifiers import normalize
+from service.identity.contract import item_key
+from service.identity.identifiers import normalize
 
 __all__ = [
     "DEFAULT_SEED",
@@ -67,6 +67,7 @@ __all__ = [
     "LOCALES",
     "STORY_CUSTOMERS",
     "Dataset",
+    "demo_items",
     "generate",
     "story_items",
     "write_jsonl",
@@ -214,7 +215,7 @@ class Dataset:
 
     #: Records and events, input-contract dicts, in arrival order.
     items: list[dict[str, Any]]
-    #: Item key (``service.contract.item_key``) -> real customer id.
+    #: Item key (``service.identity.contract.item_key``) -> real customer id.
     truth: dict[str, str]
 
     @property
@@ -1081,6 +1082,12 @@ def _event(b: _Builder, c: _Customer, channel: str, at: datetime, newsletter_ema
 # ------------------------------------------------------------------------------- API
 
 
+def demo_items() -> list[dict[str, Any]]:
+    """The default demo dataset's items: what ``omnid serve`` loads into an empty graph
+    (the ``omnid.demo`` entry point)."""
+    return generate().items
+
+
 def generate(
     customers: int = 300, *, seed: int = DEFAULT_SEED, start: datetime | None = None
 ) -> Dataset:
@@ -1134,7 +1141,7 @@ def _dataset(b: _Builder) -> Dataset:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m service.demo --customers 300 items.jsonl truth.jsonl``"""
+    """``python -m devtools.demo --customers 300 items.jsonl truth.jsonl``"""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("items", type=Path)
     parser.add_argument("truth", type=Path, nargs="?")

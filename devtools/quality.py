@@ -30,9 +30,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from service.contract import Item, parse_item
-from service.identifiers import DEFAULT_RULES, IdentifierRules
-from service.resolution import ResolutionPolicy
+from service.identity.contract import Item, parse_item
+from service.identity.identifiers import DEFAULT_RULES, IdentifierRules
+from service.identity.resolution import ResolutionPolicy
 
 __all__ = [
     "PairScores",

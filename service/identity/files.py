@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from service.errors import InvalidInput, OmnidError
-from service.ingest import Ingestor, chunks
+from service.identity.ingest import Ingestor, chunks
 
 __all__ = [
     "SUFFIXES",

@@ -34,7 +34,7 @@ from service.errors import CypherFileError, UnknownStatement
 
 __all__ = ["CYPHER_DIR", "Shape", "Statement", "Statements", "load_statements"]
 
-CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
+CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
 
 Shape = Literal["rows", "one", "value", "none"]
 
@@ -89,21 +89,25 @@ class Statements:
         return sorted(n for n in self._by_name if n.startswith(prefix))
 
 
-def load_statements(directory: Path = CYPHER_DIR) -> Statements:
-    """Read every ``*.cypher`` file under ``directory`` (recursively) into ``Statements``."""
+def load_statements(*directories: Path) -> Statements:
+    """Read every ``*.cypher`` file under ``directories`` (recursively; the product's
+    ``cypher/`` folder when none is given) into ``Statements``. Tests and benchmarks add
+    folders of their own, so their statements never ship in the product's folder."""
     found: dict[str, Statement] = {}
-    for path in sorted(directory.rglob("*.cypher")):
-        namespace = path.parent.relative_to(directory).as_posix()
-        for stmt in _parse_file(path, directory):
-            name = stmt.name if namespace == "." else f"{namespace}/{stmt.name}"
-            if name in found:
-                raise CypherFileError(
-                    f"{stmt.origin}: statement {name!r} is already defined at {found[name].origin}",
-                    name=name,
+    for directory in directories or (CYPHER_DIR,):
+        for path in sorted(directory.rglob("*.cypher")):
+            namespace = path.parent.relative_to(directory).as_posix()
+            for stmt in _parse_file(path, directory):
+                name = stmt.name if namespace == "." else f"{namespace}/{stmt.name}"
+                if name in found:
+                    raise CypherFileError(
+                        f"{stmt.origin}: statement {name!r} is already defined at "
+                        f"{found[name].origin}",
+                        name=name,
+                    )
+                found[name] = Statement(
+                    name, stmt.cypher, stmt.shape, stmt.doc, stmt.params, stmt.origin
                 )
-            found[name] = Statement(
-                name, stmt.cypher, stmt.shape, stmt.doc, stmt.params, stmt.origin
-            )
     return Statements(found)
 
 

@@ -26,9 +26,9 @@ import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
-from service.cypher import Statement, Statements, load_statements
 from service.errors import GraphUnavailable, ResolutionConflict
 from service.settings import Settings
+from service.store.cypher import Statement, Statements, load_statements
 
 __all__ = ["Graph", "Tx"]
 

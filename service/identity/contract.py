@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from service.errors import InvalidIdentifier, InvalidInput, LimitExceeded
-from service.identifiers import DEFAULT_RULES, Identifier, IdentifierRules, normalize
+from service.identity.identifiers import DEFAULT_RULES, Identifier, IdentifierRules, normalize
 
 __all__ = [
     "CHANNELS",

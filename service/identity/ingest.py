@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
-from service.contract import Item, item_key, parse_item
 from service.errors import InvalidInput, NotFound, OmnidError
-from service.graph import Graph, Tx
-from service.identifiers import Identifier, IdentifierRules
-from service.resolution import BatchOutcome, ResolutionPolicy, UnionFind, resolve_batch_tx
+from service.identity.contract import Item, item_key, parse_item
+from service.identity.identifiers import Identifier, IdentifierRules
+from service.identity.resolution import BatchOutcome, ResolutionPolicy, UnionFind, resolve_batch_tx
+from service.store.graph import Graph, Tx
 
 __all__ = ["SPLIT_MIN_ITEMS", "IngestReport", "Ingestor", "ItemResult", "chunks"]
 

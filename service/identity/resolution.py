@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from service.contract import Item
 from service.errors import ResolutionConflict
-from service.graph import Tx
-from service.identifiers import Identifier
+from service.identity.contract import Item
+from service.identity.identifiers import Identifier
 from service.settings import DEFAULT_SHARED_RULES, Settings
+from service.store.graph import Tx
 
 __all__ = ["BatchOutcome", "ResolutionPolicy", "UnionFind", "label_for", "resolve_batch_tx"]
 

@@ -1,4 +1,4 @@
-// Read-only statements for bench/quality.py (resolution quality against ground truth).
+// Read-only statements for devtools/quality.py and bench/quality.py (resolution quality against ground truth).
 
 // name: item-partition
 // Every record and event with the person it belongs to (null if it has none): the

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from service.contract import Item
 from service.errors import OmnidError
-from service.graph import Graph
-from service.identifiers import Identifier
-from service.readmodels import parse_time
-from service.resolution import BatchOutcome
+from service.identity.contract import Item
+from service.identity.identifiers import Identifier
+from service.identity.resolution import BatchOutcome
+from service.read.models import parse_time
+from service.store.graph import Graph
 
 __all__ = ["Broker", "LiveEvent"]
 

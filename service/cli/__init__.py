@@ -1,0 +1,75 @@
+"""The ``omnid`` command: a thin shell over the library, one Typer app.
+
+    omnid serve [--host H] [--port P] [--demo-if-empty/--no-demo]
+    omnid schema apply | export [--output graphql/schema.graphql] [--check]
+    omnid import FILE... [--mapping map.json] [--kind event --source pos ...] [--report PATH]
+    omnid resolve TYPE VALUE [--country ES] [--json]
+    omnid explain TYPE VALUE TYPE VALUE [--country ES] [--json]
+    omnid stats [--json]
+
+and, from the development tools when they are installed (``devtools.commands``):
+
+    omnid neo4j install|start|stop|status
+    omnid demo [--customers N] [--seed S] [--output DIR]
+
+One module per command. Settings come from the environment and ``.env``
+(``service.settings``). Every command is a few lines calling library functions (async
+ones through ``asyncio.run``); omnid's own errors (``OmnidError``) are caught once, in
+the command group (``shell.OmnidGroup``), and printed as ``CODE: message`` on stderr
+with exit code 1.
+
+Other packages add commands through the ``omnid.commands`` entry points: a Typer app is
+added as a group under the entry point's name, a function as a command. That is how the
+development tools plug in without the product importing them.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import typer
+
+from service.cli.importing import import_
+from service.cli.lookup import explain, resolve
+from service.cli.schema import schema_app
+from service.cli.serve import serve
+from service.cli.shell import OmnidGroup
+from service.cli.stats import stats
+from service.gc_tuning import tune_gc
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    cls=OmnidGroup,
+    name="omnid",
+    help="omnid: a customer identity graph on Neo4j.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals hold personal data and the password
+)
+app.command()(serve)
+app.add_typer(schema_app, name="schema")
+app.command("import")(import_)
+app.command()(resolve)
+app.command()(explain)
+app.command()(stats)
+
+
+def _plug_in(app: typer.Typer) -> None:
+    for entry in sorted(entry_points(group="omnid.commands"), key=lambda e: e.name):
+        try:
+            command = entry.load()
+        except ImportError:
+            continue  # its package's extra is not installed: the command is not offered
+        if isinstance(command, typer.Typer):
+            app.add_typer(command, name=entry.name)
+        else:
+            app.command(entry.name)(command)
+
+
+_plug_in(app)
+
+
+def main() -> None:
+    """``python -m service.cli``."""
+    tune_gc()
+    app()
