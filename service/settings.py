@@ -94,6 +94,10 @@ class Settings(BaseSettings):
         2, ge=1, le=64, validation_alias=_alias("OMNID_LOOKUP_CONCURRENCY")
     )
     lookup_batch: int = Field(50, ge=1, le=1000, validation_alias=_alias("OMNID_LOOKUP_BATCH"))
+    #: Counter lookups answered by compiled plans instead of graphql-core's executor
+    #: (service/api/compiled.py): the same answers for less CPU; off, strawberry answers
+    #: every request.
+    compiled_lookups: bool = Field(True, validation_alias=_alias("OMNID_COMPILED_LOOKUPS"))
     load_demo: bool = Field(True, validation_alias=_alias("OMNID_LOAD_DEMO"))
 
     # Local Neo4j server assembled from Maven jars (omnid neo4j install|start|stop).

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -19,14 +18,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from service.api.auth import authenticate, key_from_headers
-from service.api.compiled import Lookup, Plans, StepAside
+from service.api.compiled import Endpoint, Lookup, Plans
 from service.api.context import Context, Pages
 from service.api.schema import Schema, build_schema
 from service.errors import OmnidError
@@ -79,84 +77,6 @@ class _GraphQL(GraphQL[Context, None]):
         return unset
 
 
-class _Endpoint:
-    """``/graphql``: a JSON POST whose operation has a compiled plan (a counter lookup,
-    service/api/compiled.py) is answered here, without graphql-core's executor;
-    everything else (GET, GraphiQL, websockets, mutations, other queries, and any
-    request the plan steps aside from, errors included) goes to strawberry as it is."""
-
-    def __init__(self, view: _GraphQL, plans: Plans, state: _State) -> None:
-        self.view = view
-        self.plans = plans
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.view(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        body = await request.body()
-        response = await self._answer(request, body, self.plans)
-        if response is not None:
-            await response(scope, receive, send)
-            return
-        replayed = False
-
-        async def replay() -> Message:
-            # strawberry reads the body again; later receives (disconnect) are real
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.view(scope, replay, send)
-
-    async def _answer(self, request: Request, body: bytes, plans: Plans) -> Response | None:
-        headers = request.headers
-        if headers.get("content-type", "").partition(";")[0].strip().lower() != (
-            "application/json"
-        ):
-            return None
-        accept = headers.get("accept", "")
-        if "multipart/mixed" in accept or "text/event-stream" in accept:
-            return None  # incremental delivery and streams are strawberry's
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return None
-        if not isinstance(payload, dict) or not _PLAIN_REQUEST.issuperset(payload):
-            return None
-        query, variables = payload.get("query"), payload.get("variables")
-        name = payload.get("operationName")
-        if not isinstance(query, str) or not isinstance(name, str | None):
-            return None
-        if not isinstance(variables, dict | None):
-            return None
-        plan = plans.get(query, name)
-        if plan is None:
-            return None
-        graph, _, _ = self.state.ready()
-        assert self.state.lookup is not None  # set with the graph
-        try:
-            authenticate(key_from_headers(headers), graph.settings.api_keys).require("read")
-            result = await plan.run(self.state.lookup, variables)
-        except (StepAside, OmnidError):
-            return None
-        except Exception as exc:
-            # A bug of the plan must not become a 500: strawberry answers instead (and
-            # masks its own errors). Only the type: a message may quote a value.
-            log.error("compiled lookup failed (%s); answered by strawberry", type(exc).__name__)
-            return None
-        plans.answered += 1
-        return Response(json.dumps(result, separators=(",", ":")), media_type="application/json")
-
-
-#: The members of a GraphQL-over-HTTP request body a plan answers; any other
-#: (``extensions``) goes to strawberry.
-_PLAIN_REQUEST = frozenset({"query", "variables", "operationName"})
-
-
 class _State:
     def __init__(self) -> None:
         self.graph: Graph | None = None
@@ -169,6 +89,12 @@ class _State:
         if self.graph is None or self.ingestor is None:
             raise RuntimeError("the app is not started (lifespan did not run)")
         return self.graph, self.ingestor, self.broker
+
+    def compiled(self) -> tuple[Lookup, Mapping[str, Sequence[str]]]:
+        """What compiled lookups read with, and the API keys."""
+        graph, _, _ = self.ready()
+        assert self.lookup is not None  # set with the graph
+        return self.lookup, graph.settings.api_keys
 
 
 def create_app(settings: Settings | None = None, graph: Graph | None = None) -> Starlette:
@@ -227,7 +153,10 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         return JSONResponse({"status": "ready", "neo4j": "ok", "schema": "applied"})
 
     schema = build_schema(settings)
-    endpoint = _Endpoint(_GraphQL(state, schema), schema.plans, state)
+    view = _GraphQL(state, schema)
+    # The one seam of the compiled lookups: off, strawberry answers every request.
+    plans = Plans.for_schema(schema) if settings.compiled_lookups else None
+    endpoint = Endpoint(view, plans, state.compiled) if plans is not None else view
     app = Starlette(
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),
@@ -237,5 +166,5 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         ],
         lifespan=lifespan,
     )
-    app.state.plans = endpoint.plans  # how many lookups plans answered (tests read it)
+    app.state.plans = plans  # how many lookups plans answered (tests read it)
     return app

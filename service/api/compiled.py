@@ -26,16 +26,21 @@ promises a value.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from graphql.error import GraphQLError
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language.visitor import BREAK
-from graphql.validation import ASTValidationRule
+from graphql.validation import ASTValidationRule, specified_rules
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.types.field import StrawberryField
 
 from graphql import (
@@ -58,25 +63,30 @@ from graphql import (
     get_operation_ast,
     visit,
 )
+from service.api.auth import authenticate, key_from_headers
 from service.api.documents import Documents
-from service.api.types.common import AddressInput, IdentifierInput, IdentifierType
-from service.api.types.person import (
+from service.api.lookup import (
     SEEN_WITH,
     SOURCES,
-    EventConnection,
     Fragments,
-    Person,
-    PersonIdentifier,
+    filter_identifiers,
     page_request,
     planned_journey,
     selects,
     subfields,
 )
+from service.api.types.common import AddressInput, IdentifierInput, IdentifierType
+from service.api.types.person import EventConnection, Person, PersonIdentifier
 from service.errors import AmbiguousIdentifier, OmnidError
 from service.identity.identifiers import IdentifierRules
 from service.read import models as readmodels
 
-__all__ = ["Lookup", "Plan", "Plans", "StepAside", "compile_operation"]
+if TYPE_CHECKING:
+    from service.api.schema import Schema
+
+__all__ = ["Endpoint", "Lookup", "Plan", "Plans", "StepAside", "compile_operation"]
+
+log = logging.getLogger("omnid")
 
 #: The key strawberry stores its own definition under in a GraphQL field's extensions.
 _DEFINITION = "strawberry-definition"
@@ -374,11 +384,9 @@ def _journey_writer(complete: Writer) -> _PersonWriter:
 def _identifiers_writer(field_def: GraphQLField, f: _Field, complete: Writer) -> _PersonWriter:
     def write(page: readmodels.PersonPage, _person: Person, variables: Variables) -> Any:
         types = get_argument_values(field_def, f.node, variables).get("types")
-        wanted = {IdentifierType(t).value for t in types} if types is not None else None
-        views = page.identifiers or []
-        return complete(
-            [PersonIdentifier.of(v) for v in views if wanted is None or v.type in wanted]
-        )
+        wanted = [IdentifierType(t).value for t in types] if types is not None else None
+        views = filter_identifiers(page.identifiers or [], wanted)
+        return complete([PersonIdentifier.of(v) for v in views])
 
     return write
 
@@ -449,6 +457,12 @@ class Plans:
         #: Requests answered by a plan (tests read it).
         self.answered = 0
 
+    @classmethod
+    def for_schema(cls, schema: Schema) -> Plans:
+        """Plans with the schema's own document cache and validation rules."""
+        documents = schema.documents
+        return cls(schema._schema, documents, (*specified_rules, *documents.rules))
+
     def _compile(self, text: str, operation_name: str | None) -> Plan | None:
         try:
             document = self.documents.parse(text)
@@ -457,3 +471,86 @@ class Plans:
         if self.documents.validate(self.schema, text, document, self.rules):
             return None
         return compile_operation(self.schema, document, operation_name)
+
+
+class Endpoint:
+    """``/graphql``: a JSON POST whose operation has a compiled plan (a counter lookup,
+    service/api/compiled.py) is answered here, without graphql-core's executor;
+    everything else (GET, GraphiQL, websockets, mutations, other queries, and any
+    request the plan steps aside from, errors included) goes to strawberry as it is."""
+
+    def __init__(
+        self,
+        view: ASGIApp,
+        plans: Plans,
+        context: Callable[[], tuple[Lookup, Mapping[str, Sequence[str]]]],
+    ) -> None:
+        self.view = view
+        self.plans = plans
+        #: The service's lookup and API keys, read per request (set once it started).
+        self.context = context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.view(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        body = await request.body()
+        response = await self._answer(request, body, self.plans)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            # strawberry reads the body again; later receives (disconnect) are real
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.view(scope, replay, send)
+
+    async def _answer(self, request: Request, body: bytes, plans: Plans) -> Response | None:
+        headers = request.headers
+        if headers.get("content-type", "").partition(";")[0].strip().lower() != (
+            "application/json"
+        ):
+            return None
+        accept = headers.get("accept", "")
+        if "multipart/mixed" in accept or "text/event-stream" in accept:
+            return None  # incremental delivery and streams are strawberry's
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(payload, dict) or not _PLAIN_REQUEST.issuperset(payload):
+            return None
+        query, variables = payload.get("query"), payload.get("variables")
+        name = payload.get("operationName")
+        if not isinstance(query, str) or not isinstance(name, str | None):
+            return None
+        if not isinstance(variables, dict | None):
+            return None
+        plan = plans.get(query, name)
+        if plan is None:
+            return None
+        lookup, api_keys = self.context()
+        try:
+            authenticate(key_from_headers(headers), api_keys).require("read")
+            result = await plan.run(lookup, variables)
+        except (StepAside, OmnidError):
+            return None
+        except Exception as exc:
+            # A bug of the plan must not become a 500: strawberry answers instead (and
+            # masks its own errors). Only the type: a message may quote a value.
+            log.error("compiled lookup failed (%s); answered by strawberry", type(exc).__name__)
+            return None
+        plans.answered += 1
+        return Response(json.dumps(result, separators=(",", ":")), media_type="application/json")
+
+
+#: The members of a GraphQL-over-HTTP request body a plan answers; any other
+#: (``extensions``) goes to strawberry.
+_PLAIN_REQUEST = frozenset({"query", "variables", "operationName"})

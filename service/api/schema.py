@@ -13,15 +13,15 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.types import ExecutionContext
 
-from service.api.compiled import Plans
 from service.api.context import Context
 from service.api.documents import DocumentCache, Documents
 from service.api.errors import ClientErrors, log_unexpected
 from service.api.execution import Executor
+from service.api.lookup import page_request, prefetch_plan
 from service.api.types.common import Channel, IdentifierInput, to_identifier
 from service.api.types.ingest import (
     EventInput,
@@ -31,7 +31,7 @@ from service.api.types.ingest import (
     event_to_contract,
     record_to_contract,
 )
-from service.api.types.person import Event, Explanation, Person, page_request, prefetch_plan
+from service.api.types.person import Event, Explanation, Person
 from service.errors import LimitExceeded, NotFound
 from service.read import models as readmodels
 from service.settings import Settings, load_settings
@@ -192,8 +192,9 @@ class Subscription:
 class Schema(strawberry.Schema):
     """omnid's schema: strawberry's, with its compiled lookups and error logging."""
 
-    #: Compiled counter lookups (service/api/compiled.py), set by build_schema.
-    plans: Plans
+    #: The parsed and validated documents by text, with the validation rules (set by
+    #: build_schema; compiled lookups share them).
+    documents: Documents
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -225,8 +226,7 @@ def build_schema(settings: Settings) -> Schema:
         extensions=extensions,
         execution_context_class=Executor,
     )
-    # The same document cache and rules as DocumentCache applies on the general path.
-    built.plans = Plans(built._schema, documents, (*specified_rules, *documents.rules))
+    built.documents = documents
     return built
 
 

@@ -33,8 +33,9 @@ class Api:
     url: str
     graph: Graph
     client: httpx.AsyncClient
-    #: Compiled counter lookups of the running app (service/api/compiled.py).
-    plans: Plans
+    #: Compiled counter lookups of the running app (service/api/compiled.py); None
+    #: when OMNID_COMPILED_LOOKUPS is off.
+    plans: Plans | None
 
     async def gql(
         self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = ADMIN_KEY
@@ -48,8 +49,7 @@ class Api:
         return body
 
 
-@pytest.fixture(scope="session")
-async def api_server(session_graph: Graph) -> AsyncIterator[tuple[str, Graph, Plans]]:
+async def _serve(session_graph: Graph, **changes: Any) -> AsyncIterator[ServerInfo]:
     settings = session_graph.settings.model_copy(
         update={
             "api_keys": {
@@ -59,6 +59,7 @@ async def api_server(session_graph: Graph) -> AsyncIterator[tuple[str, Graph, Pl
             },
             "max_page_size": 100,
             "max_batch_size": 50,
+            **changes,
         }
     )
     graph = Graph(session_graph.driver, settings, session_graph.statements)
@@ -76,10 +77,42 @@ async def api_server(session_graph: Graph) -> AsyncIterator[tuple[str, Graph, Pl
     await task
 
 
-@pytest.fixture
-async def api(api_server: tuple[str, Graph, Plans], graph: Graph) -> AsyncIterator[Api]:
-    """The running service on an emptied graph; ``api.graph`` is the app's own graph."""
-    url, app_graph, plans = api_server
+#: A running service: its URL, its graph and its compiled plans (None when off).
+ServerInfo = tuple[str, Graph, Plans | None]
+
+
+@pytest.fixture(scope="session")
+async def api_server(session_graph: Graph) -> AsyncIterator[ServerInfo]:
+    """The service as configured: CI runs the API tests once with compiled lookups
+    (the default) and once with OMNID_COMPILED_LOOKUPS=false (scripts/test)."""
+    async for info in _serve(session_graph):
+        yield info
+
+
+@pytest.fixture(scope="session")
+async def compiled_api_server(session_graph: Graph) -> AsyncIterator[ServerInfo]:
+    """The service with compiled lookups on, whatever the environment says: the tests
+    of the compiled path itself."""
+    async for info in _serve(session_graph, compiled_lookups=True):
+        yield info
+
+
+async def _client(info: ServerInfo) -> AsyncIterator[Api]:
+    url, app_graph, plans = info
     app_graph.queries = 0
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         yield Api(url, app_graph, client, plans)
+
+
+@pytest.fixture
+async def api(api_server: ServerInfo, graph: Graph) -> AsyncIterator[Api]:
+    """The running service on an emptied graph; ``api.graph`` is the app's own graph."""
+    async for api in _client(api_server):
+        yield api
+
+
+@pytest.fixture
+async def compiled_api(compiled_api_server: ServerInfo, graph: Graph) -> AsyncIterator[Api]:
+    """``api`` with compiled lookups on; ``api.plans`` is never None."""
+    async for api in _client(compiled_api_server):
+        yield api

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.settings import Settings
 from tests.api.conftest import READ_KEY, WRITE_KEY, Api
 
 UPSERT = """
@@ -358,3 +359,12 @@ async def test_health_and_readiness(api: Api) -> None:
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
+
+
+async def test_compiled_lookups_follow_their_setting(api: Api, settings: Settings) -> None:
+    """One seam: with OMNID_COMPILED_LOOKUPS off no plan exists and strawberry answers."""
+    assert (api.plans is not None) == settings.compiled_lookups
+    body = await api.gql('{ person(identifier: {type: EMAIL, value: "x@example.org"}) { id } }')
+    assert body == {"data": {"person": None}}
+    if api.plans is not None:
+        assert api.plans.answered >= 1

@@ -28,6 +28,12 @@ from tests.api.test_prefetch import (
 )
 
 
+@pytest.fixture
+def api(compiled_api: Api) -> Api:
+    """These tests are about the compiled path: on whatever OMNID_COMPILED_LOOKUPS says."""
+    return compiled_api
+
+
 async def _both(
     api: Api,
     query: str,

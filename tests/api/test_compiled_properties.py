@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, Phase, event, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -66,6 +67,12 @@ ROOTS = [
     '{type: EMAIL, value: "card@example.org"}',
     '{type: EMAIL, value: "nobody@example.org"}',
 ]
+
+
+@pytest.fixture
+def api(compiled_api: Api) -> Api:
+    """These tests are about the compiled path: on whatever OMNID_COMPILED_LOOKUPS says."""
+    return compiled_api
 
 
 @dataclass

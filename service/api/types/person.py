@@ -2,51 +2,40 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types.nodes import convert_arguments
 
 from graphql import (
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLResolveInfo,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionNode,
 )
 from service.api.context import Context
-from service.api.types.common import Channel, IdentifierInput, IdentifierType, to_identifier
-from service.errors import InvalidInput, LimitExceeded
-from service.identity.identifiers import IdentifierRules
+from service.api.lookup import (
+    SEEN_WITH,
+    SOURCES,
+    Fragments,
+    filter_identifiers,
+    journey_request,
+    selects,
+)
+from service.api.types.common import Channel, IdentifierType
 from service.read import models as readmodels
 
 __all__ = [
-    "SEEN_WITH",
-    "SOURCES",
     "ChannelSummary",
     "Event",
     "EventConnection",
     "EventEdge",
     "Explanation",
     "ExplanationStep",
-    "Fragments",
     "PageInfo",
     "Person",
     "PersonIdentifier",
     "Record",
     "SeenWith",
     "Transition",
-    "page_request",
-    "planned_journey",
-    "prefetch_plan",
-    "selects",
-    "subfields",
 ]
 
 Info = strawberry.Info[Context, None]
@@ -211,8 +200,8 @@ class Person:
             # primed by a person root that did not select sources; this selection does
             loader.clear(str(self.id))
             views = await loader.load(str(self.id))
-        wanted = {t.value for t in types} if types is not None else None
-        return [PersonIdentifier.of(v) for v in views if wanted is None or v.type in wanted]
+        wanted = [t.value for t in types] if types is not None else None
+        return [PersonIdentifier.of(v) for v in filter_identifiers(views, wanted)]
 
     @strawberry.field
     async def records(self, info: Info) -> list[Record]:
@@ -239,17 +228,15 @@ class Person:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> EventConnection:
-        limit = info.context.settings.max_page_size
-        if not 1 <= first <= limit:
-            raise LimitExceeded(f"must be between 1 and {limit}", field="first")
-        request = readmodels.JourneyRequest(
-            person=str(self.id),
+        request = journey_request(
+            str(self.id),
             first=first,
             after=after,
-            channels=tuple(c.value for c in channels) if channels is not None else None,
-            types=tuple(types) if types is not None else None,
+            channels=[c.value for c in channels] if channels is not None else None,
+            types=types,
             since=since,
             until=until,
+            max_page_size=info.context.settings.max_page_size,
         )
         # Query.person may have primed this page (same request) in its own statement.
         page = await info.context.loaders.journeys.load(request)
@@ -288,133 +275,6 @@ class Person:
     @strawberry.field
     async def last_seen(self, info: Info) -> datetime | None:
         return (await info.context.loaders.activity.load(str(self.id)))[1]
-
-
-def prefetch_plan(info: GraphQLResolveInfo[Any], max_page_size: int) -> readmodels.PageRequest:
-    """What ``Query.person`` can fetch with the person, from the fields selected on it.
-
-    A ``PageRequest`` without its key or id: whether ``identifiers`` is selected, and
-    the ``journey`` page selected (its ``person`` left empty), built exactly as
-    ``Person.journey`` builds it so that the primed DataLoader entry is the one the
-    field asks for. An argument this cannot read the way strawberry will (a DateTime
-    literal, a bad cursor or page size) gives no page: then the field loads its page
-    itself, and reports its own error if any. Only the first ``journey`` selection is
-    planned; other aliases go through the loader. Identifiers' ``sources`` and events'
-    ``seenWith`` are read only when some selection asks for them (the fields reload
-    what they need when another part of the document, say a second person root,
-    asks for more than was read).
-
-    ``info`` is graphql-core's: only the person's own selections are read, through
-    fragments, and only ``journey``'s arguments converted (``info.selected_fields``
-    converted the whole tree below, every event field included, on each lookup).
-    """
-    fields = list(subfields(info.fragments, info.field_nodes))
-    identifiers = [f for f in fields if f.name.value == "identifiers"]
-    journeys = [f for f in fields if f.name.value == "journey"]
-    journey = None
-    if journeys:
-        arguments = convert_arguments(info, journeys[0].arguments)
-        journey = planned_journey(arguments, max_page_size)
-    return readmodels.PageRequest(
-        identifiers=bool(identifiers),
-        journey=journey,
-        sources=selects(info.fragments, identifiers, SOURCES),
-        seen_with=selects(info.fragments, journeys, SEEN_WITH),
-    )
-
-
-#: Paths below ``identifiers`` and ``journey`` that cost Neo4j extra reads.
-SOURCES = ("sources",)
-SEEN_WITH = ("edges", "node", "seenWith")
-
-#: A document's fragment definitions by name.
-Fragments = Mapping[str, FragmentDefinitionNode]
-
-
-def subfields(
-    fragments: Fragments, parents: Sequence[FieldNode | OperationDefinitionNode]
-) -> Iterator[FieldNode]:
-    """The fields selected on ``parents``, through inline fragments and fragment spreads."""
-    pending: list[SelectionNode] = []
-    for parent in parents:
-        if parent.selection_set is not None:
-            pending.extend(parent.selection_set.selections)
-    while pending:
-        node = pending.pop(0)
-        if isinstance(node, FieldNode):
-            yield node
-        elif isinstance(node, InlineFragmentNode):
-            pending[:0] = node.selection_set.selections
-        elif isinstance(node, FragmentSpreadNode):
-            fragment = fragments.get(node.name.value)
-            if fragment is not None:
-                pending[:0] = fragment.selection_set.selections
-
-
-def selects(fragments: Fragments, fields: Sequence[FieldNode], path: Sequence[str]) -> bool:
-    """Whether any of ``fields`` selects ``path`` below it (aliases and fragments too)."""
-    level = list(fields)
-    for name in path:
-        level = [f for f in subfields(fragments, level) if f.name.value == name]
-        if not level:
-            return False
-    return True
-
-
-def planned_journey(
-    arguments: dict[str, Any], max_page_size: int
-) -> readmodels.JourneyRequest | None:
-    """The page ``Person.journey`` reads for these arguments, or None when the field
-    would refuse them (it then reports the error itself)."""
-    # Literals may arrive as the document spells them (strings), variables coerced.
-    try:
-        first = int(arguments.get("first", 20))
-        after = arguments.get("after")
-        since, until = arguments.get("since"), arguments.get("until")
-        if not 1 <= first <= max_page_size:
-            return None
-        if not (isinstance(after, str | None) and isinstance(since, datetime | None)):
-            return None
-        if not isinstance(until, datetime | None):
-            return None
-        if after is not None:
-            readmodels.decode_cursor(after)
-        return readmodels.JourneyRequest(
-            person="",
-            first=first,
-            after=after,
-            channels=_strings(arguments.get("channels")),
-            types=_strings(arguments.get("types")),
-            since=since,
-            until=until,
-        )
-    except (TypeError, ValueError, InvalidInput):
-        return None
-
-
-def page_request(
-    plan: readmodels.PageRequest,
-    identifier: IdentifierInput | None,
-    id: str | None,
-    rules: IdentifierRules,
-) -> readmodels.PageRequest:
-    """``plan`` for the person ``Query.person(identifier:|id:)`` asks for: by the
-    identifier's key (normalized first) or by id. Raises the typed error of a bad
-    identifier or of neither/both given."""
-    if (identifier is None) == (id is None):
-        raise InvalidInput("give exactly one of `identifier` or `id`", field="person")
-    if id is not None:
-        return dataclasses.replace(plan, id=str(id))
-    assert identifier is not None
-    return dataclasses.replace(plan, key=to_identifier(identifier, rules).key)
-
-
-def _strings(value: object) -> tuple[str, ...] | None:
-    """A list argument as the resolver sees it: enum values by value, one value as a list."""
-    if value is None:
-        return None
-    items = value if isinstance(value, list) else [value]
-    return tuple(str(getattr(v, "value", v)) for v in items)
 
 
 @strawberry.type(
