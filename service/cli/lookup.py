@@ -28,6 +28,7 @@ from service.cli.shell import (
 from service.errors import NotFound
 from service.identity.identifiers import Identifier
 from service.read import models as readmodels
+from service.read.profile import Candidates, profile
 from service.settings import load_settings
 from service.store.graph import Graph
 
@@ -62,38 +63,24 @@ _EVENTS_PER_CHANNEL = 10
 
 async def _profile(graph: Graph, ident: Identifier) -> dict[str, Any]:
     """What ``omnid resolve`` shows, as JSON-ready data (the panel renders this)."""
+    found = await profile(graph, ident, events_per_channel=_EVENTS_PER_CHANNEL)
     query = {"type": ident.type, "value": ident.value, "key": ident.key}
-    persons = await readmodels.persons_for_identifier(graph, ident)
-    if not persons:
-        raise NotFound(f"no person is known by this {ident.type} identifier", type=ident.type)
-    ids = [p.id for p in persons]
-    identifiers = await readmodels.identifiers(graph, ids)
-    records = await readmodels.records(graph, ids)
-    channels = await readmodels.channels(graph, ids)
-    if len(persons) > 1:
+    if isinstance(found, Candidates):
         return {
             "query": query,
             "persons": [
                 {
-                    **_person_dict(person),
-                    "records": len(recs),
-                    "sources": sorted({r.source for r in recs}),
-                    "events": sum(c.events for c in chans),
-                    "identifiers": [i.key for i in idents if i.linking],
+                    **_person_dict(c.person),
+                    "records": c.records,
+                    "sources": list(c.sources),
+                    "events": c.events,
+                    "identifiers": list(c.identifiers),
                 }
-                for person, idents, recs, chans in zip(
-                    persons, identifiers, records, channels, strict=True
-                )
+                for c in found.persons
             ],
         }
-    person = persons[0]
-    requests = [
-        readmodels.JourneyRequest(person.id, first=_EVENTS_PER_CHANNEL, channels=(c.channel,))
-        for c in channels[0]
-    ]
-    pages = await readmodels.journeys(graph, requests) if requests else []
     by_type: dict[str, list[dict[str, Any]]] = {}
-    for i in identifiers[0]:
+    for i in found.identifiers:
         by_type.setdefault(i.type, []).append(
             {
                 "value": i.value,
@@ -109,7 +96,7 @@ async def _profile(graph: Graph, ident: Identifier) -> dict[str, Any]:
         )
     return {
         "query": query,
-        "person": _person_dict(person),
+        "person": _person_dict(found.person),
         "identifiers": by_type,
         "records": [
             {
@@ -119,13 +106,13 @@ async def _profile(graph: Graph, ident: Identifier) -> dict[str, Any]:
                 "attributes": r.attributes,
                 "identifiers": list(r.identifiers),
             }
-            for r in records[0]
+            for r in found.records
         ],
         "channels": {
-            c.channel: {
-                "events": c.events,
-                "first": iso(c.first),
-                "last": iso(c.last),
+            c.summary.channel: {
+                "events": c.summary.events,
+                "first": iso(c.summary.first),
+                "last": iso(c.summary.last),
                 "latest": [
                     {
                         "at": iso(e.at),
@@ -134,10 +121,10 @@ async def _profile(graph: Graph, ident: Identifier) -> dict[str, Any]:
                         "id": e.source_id,
                         "attributes": e.attributes,
                     }
-                    for e in page.events
+                    for e in c.latest
                 ],
             }
-            for c, page in zip(channels[0], pages, strict=True)
+            for c in found.channels
         },
     }
 
