@@ -11,7 +11,6 @@ import pytest
 
 from service.errors import InvalidIdentifier, InvalidInput
 from service.identity.identifiers import (
-    _CONTROL,
     BUILTIN_TYPES,
     DEFAULT_BLOCKLIST,
     DEFAULT_RULES,
@@ -20,6 +19,7 @@ from service.identity.identifiers import (
     IdentifierRules,
     normalize,
 )
+from service.identity.identifiers.checks import CONTROL
 from service.settings import load_settings
 
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
@@ -389,7 +389,7 @@ def test_control_characters_are_those_unicode_names() -> None:
         char = chr(code)
         category = unicodedata.category(char)
         expected = category == "Cs" or (category == "Cc" and not char.isspace())
-        assert bool(_CONTROL.search(char)) is expected, hex(code)
+        assert bool(CONTROL.search(char)) is expected, hex(code)
 
 
 def test_long_address_mapping_is_refused_before_parsing() -> None:

@@ -17,9 +17,9 @@ from service.identity.identifiers import (
     DEFAULT_RULES,
     MAX_VALUE_LENGTH,
     IdentifierRules,
-    _plain_email,
     normalize,
 )
+from service.identity.identifiers.contacts import _plain_email
 
 FAST = hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TYPES = (*BUILTIN_TYPES, *DEFAULT_RULES.extra_types)
