@@ -76,9 +76,10 @@ async def _not_built(request: Request) -> Response:
     return HTMLResponse(_NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
 
 
-def web_routes(dist: Path = WEB_DIST) -> list[BaseRoute]:
-    """The page's routes: the build in ``dist`` if there is one, else a page that says
-    how to build it (and one log line)."""
+def web_routes(dist: Path | None = None) -> list[BaseRoute]:
+    """The page's routes: the build in ``dist`` (default :data:`WEB_DIST`) if there is
+    one, else a page that says how to build it (and one log line)."""
+    dist = WEB_DIST if dist is None else dist
     root = Route("/", _to_app, methods=["GET", "HEAD"])
     if (dist / "index.html").is_file():
         return [root, Mount("/app", app=_Static(directory=dist, html=True))]

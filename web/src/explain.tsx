@@ -24,24 +24,24 @@ function Graph({ steps }: { steps: ExplanationStep[] }) {
     void import('cytoscape').then(({ default: cytoscape }) => {
       if (destroyed || !box.current) return;
       const width = box.current.clientWidth || 600;
-      // A chain: one row when it fits, else a zigzag over two rows.
-      const perRow = Math.max(2, Math.floor(width / 150));
+      // A chain: in a row when it fits, else down a column with the labels beside it.
+      const across = steps.length * 150 <= width;
       const nodes = steps.map((step, i) => {
-        const row = Math.floor(i / perRow);
-        const col = row % 2 === 0 ? i % perRow : perRow - 1 - (i % perRow);
         const color = step.identifier
           ? IDENTIFIER_COLORS[step.identifier.type] ?? '#6b7280'
           : channelLook(step.channel ?? 'OTHER').color;
         return {
           data: { id: `n${i}`, label: stepLabel(step), color, kind: step.identifier ? 'identifier' : 'item' },
-          position: { x: col * 160, y: row * 110 },
+          position: across ? { x: i * 150, y: 0 } : { x: 0, y: i * 58 },
         };
       });
+      box.current.style.height = `${across ? 150 : steps.length * 58 + 30}px`;
       const edges = steps.slice(1).map((_, i) => ({ data: { id: `e${i}`, source: `n${i}`, target: `n${i + 1}` } }));
-      cy = cytoscape({
+      const graph = cytoscape({
         container: box.current,
         elements: [...nodes, ...edges],
-        layout: { name: 'preset', padding: 24 },
+        layout: { name: 'preset', padding: across ? 40 : 20 },
+        maxZoom: 1.1,
         userZoomingEnabled: false,
         userPanningEnabled: false,
         boxSelectionEnabled: false,
@@ -56,8 +56,11 @@ function Graph({ steps }: { steps: ExplanationStep[] }) {
               'font-size': 11,
               'font-family': 'system-ui, sans-serif',
               color: '#1f2937',
-              'text-valign': 'bottom',
-              'text-margin-y': 6,
+              'text-valign': across ? 'bottom' : 'center',
+              'text-halign': across ? 'center' : 'right',
+              'text-margin-y': across ? 6 : 0,
+              'text-margin-x': across ? 0 : 10,
+              'text-justification': across ? 'center' : 'left',
               width: 26,
               height: 26,
             },
@@ -81,6 +84,12 @@ function Graph({ steps }: { steps: ExplanationStep[] }) {
           },
         ],
       });
+      if (!across) {
+        // the labels stand right of a narrow column: keep the column at the left edge
+        graph.zoom(1);
+        graph.pan({ x: 30, y: 20 });
+      }
+      cy = graph;
     });
     return () => {
       destroyed = true;

@@ -386,12 +386,12 @@ function Workspace({ api, onSignOut }: { api: Api; onSignOut: (message?: string)
           </button>
         </div>
       )}
-      <SearchBar onSearch={(q) => void runSearch(q)} busy={view.kind === 'loading'} />
+      <SearchBar onSearch={(q) => void runSearch(q)} />
       <main id="results" data-testid="results" data-view={view.kind} data-seq={seq} aria-busy={view.kind === 'loading'}>
         {view.kind === 'welcome' && <Welcome />}
         {view.kind === 'loading' && (
           <p class="status" role="status">
-            <span class="spinner" aria-hidden /> {view.label}
+            <span class="spinner" aria-hidden /> {problem ? 'Waiting for omnid to answer…' : view.label}
           </p>
         )}
         {view.kind === 'notFound' && (

@@ -12,7 +12,7 @@ export interface SearchQuery {
   country: string;
 }
 
-export function SearchBar({ onSearch, busy }: { onSearch: (query: SearchQuery) => void; busy: boolean }) {
+export function SearchBar({ onSearch }: { onSearch: (query: SearchQuery) => void }) {
   const [type, setType] = useState<TypeChoice>('AUTO');
   const [value, setValue] = useState('');
   const [country, setCountry] = useState(defaultCountry);
@@ -111,7 +111,7 @@ export function SearchBar({ onSearch, busy }: { onSearch: (query: SearchQuery) =
           </select>
         </>
       )}
-      <button type="submit" class="primary" disabled={busy || !value.trim()}>
+      <button type="submit" class="primary" disabled={!value.trim()}>
         <Search size={18} aria-hidden />
         <span>Search</span>
       </button>
