@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -80,6 +80,12 @@ async def test_sofa_buyer_by_phone(ui: Ui) -> None:
     await ui.shot("event-details")
     await page.keyboard.press("Escape")
     await dialog.wait_for(state="hidden")
+    # by keyboard: focus is back on the event, Enter opens it again
+    assert await page.evaluate("() => document.activeElement.closest('li.event')?.dataset.type")
+    await page.keyboard.press("Enter")
+    await dialog.wait_for(state="visible")
+    await page.keyboard.press("Escape")
+    await dialog.wait_for(state="hidden")
 
     # only the store
     await page.locator("[data-filter-channel=STORE]").click()
@@ -147,6 +153,43 @@ async def test_new_event_appears_live(ui: Ui) -> None:
     assert await ui.page.locator("li.event").first.get_attribute("data-event-id") == event_id
     assert "delivery date of the sofa" in await row.inner_text()
     await ui.shot("live-event")
+
+
+async def test_journey_pages_as_it_scrolls(ui: Ui) -> None:
+    email = f"pages.{uuid.uuid4().hex[:8]}@example.org"
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    items = [
+        {
+            "source": "eshop",
+            "id": f"pv-{email}-{n}",
+            "channel": "WEB" if n % 3 else "APP",
+            "type": "page_view",
+            "at": (start + timedelta(hours=n)).isoformat(),
+            "identifiers": [{"type": "EMAIL", "value": email}],
+            "attributes": {"page": f"/page/{n}"},
+        }
+        for n in range(32)
+    ]
+    answer = await ui.service.gql(EVENTS, {"items": items})
+    assert {r["status"] for r in answer["data"]["recordEvents"]} == {"OK"}
+    await ui.sign_in()
+    await ui.search(email)
+    assert await ui.view() == "person"
+    events = ui.page.locator("li.event")
+    assert await events.count() == 25  # the first page
+    await ui.page.locator(".sentinel").scroll_into_view_if_needed()
+    await ui.page.get_by_text("Start of the journey.").wait_for()
+    assert await events.count() == 32
+    ids = [await e.get_attribute("data-event-id") for e in await events.all()]
+    assert ids == [f"pv-{email}-{n}" for n in reversed(range(32))]  # newest first
+    await ui.shot("all-pages")
+
+    # only the app: the filter pages from the server too
+    await ui.page.locator("[data-filter-channel=APP]").click()
+    await ui.page.wait_for_function(
+        "() => document.querySelectorAll('li.event').length === 11"
+        " && [...document.querySelectorAll('li.event')].every(e => e.dataset.channel === 'APP')"
+    )
 
 
 async def test_readable_messages(ui: Ui) -> None:
