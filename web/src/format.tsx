@@ -69,15 +69,23 @@ export const IDENTIFIER_COLORS: Record<IdentifierType, string> = {
   PAYMENT_TOKEN: '#dc2626',
 };
 
-const dateTime = new Intl.DateTimeFormat(undefined, {
+/** The page speaks English; dates and numbers follow the browser's region (en-ES: 24 h
+ * clock, day before month, euros as in Spain). */
+function englishLocale(): string[] {
+  const region = (navigator.language || '').split('-')[1];
+  return region ? [`en-${region.toUpperCase()}`, 'en'] : ['en'];
+}
+const LOCALE = englishLocale();
+
+const dateTime = new Intl.DateTimeFormat(LOCALE, {
   year: 'numeric',
   month: 'short',
   day: 'numeric',
   hour: '2-digit',
   minute: '2-digit',
 });
-const dateOnly = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const dateOnly = new Intl.DateTimeFormat(LOCALE, { year: 'numeric', month: 'short', day: 'numeric' });
+const relative = new Intl.RelativeTimeFormat(LOCALE, { numeric: 'auto' });
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -154,12 +162,12 @@ export function eventSummary(attributes: Record<string, unknown>): string {
 export function formatMoney(amount: number, currency: string): string {
   if (currency) {
     try {
-      return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount);
+      return new Intl.NumberFormat(LOCALE, { style: 'currency', currency }).format(amount);
     } catch {
       // an unknown currency code: plain number below
     }
   }
-  return amount.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return amount.toLocaleString(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
 /** A display name from the records' attributes (the longest "name" seen), or null. */
