@@ -27,6 +27,7 @@ from service.api.auth import authenticate, key_from_headers
 from service.api.compiled import Endpoint, Lookup, Plans
 from service.api.context import Context, Pages
 from service.api.schema import Schema, build_schema
+from service.api.web import web_routes
 from service.errors import OmnidError
 from service.gc_tuning import tune_gc
 from service.identity.ingest import Ingestor
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             WebSocketRoute("/graphql", endpoint),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *web_routes(),  # the staff page at /app (service/api/web.py)
         ],
         lifespan=lifespan,
     )
