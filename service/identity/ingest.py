@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 import time
-from collections import defaultdict
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -29,7 +28,8 @@ from typing import Literal, TypeVar
 from service.errors import InvalidInput, NotFound, OmnidError
 from service.identity.contract import Item, item_key, parse_item
 from service.identity.identifiers import Identifier, IdentifierRules
-from service.identity.resolution import BatchOutcome, ResolutionPolicy, UnionFind, resolve_batch_tx
+from service.identity.partition import UnionFind, carried_together, cut
+from service.identity.resolution import BatchOutcome, ResolutionPolicy, resolve_batch_tx
 from service.store.graph import Graph, Tx
 
 __all__ = ["SPLIT_MIN_ITEMS", "IngestReport", "Ingestor", "ItemResult", "chunks"]
@@ -219,7 +219,7 @@ class Ingestor:
             links = await self._links(window.unique) if window is not None else []
             while window is not None:
                 parts = len(window.batches) * _PARTS_PER_WRITER
-                groups = _components(window.unique, window.roots, parts, links)
+                groups = cut(window.unique, window.roots, parts, links)
                 writing = self._start(groups, writers)
                 # Let the transactions start before anything else runs; the next window
                 # is read (holding the GIL most of the time) while they write.
@@ -272,7 +272,7 @@ class Ingestor:
                 elif first_batch[entry.key] < number:  # an event sent before
                     repeated[number].add(entry.key)
         items = list(unique.values())
-        return _Window(batches, items, _carried_together(items), repeated, started)
+        return _Window(batches, items, carried_together(items), repeated, started)
 
     async def _cut(
         self, items: list[Item], roots: UnionFind[str], writers: int
@@ -282,7 +282,7 @@ class Ingestor:
         parts = writers * _PARTS_PER_WRITER
         if parts <= 1 or len(items) <= 1:
             return [items]
-        return _components(items, roots, parts, await self._links(items))
+        return cut(items, roots, parts, await self._links(items))
 
     async def _links(self, items: list[Item]) -> list[tuple[str, str]]:
         """What joins ``items`` beyond what they carry, as the graph stands: the person
@@ -339,7 +339,7 @@ class Ingestor:
     def _prepare_to_cut(self, raw_items: Sequence[object]) -> tuple[_Parsed, UnionFind[str]]:
         """``_prepare``, and the components of the items over what they carry."""
         batch = self._prepare(raw_items)
-        return batch, _carried_together(batch.unique)
+        return batch, carried_together(batch.unique)
 
     async def remove_identifier(self, source: str, id: str, identifier: Identifier) -> ItemResult:
         """Correct a record: re-send it without ``identifier``, which may split a person.
@@ -515,47 +515,3 @@ def _written_links(
                     links.append((ident.key, node))
         links += [("person/" + old, "person/" + new) for old, new in outcome.absorbed.items()]
     return links
-
-
-def _carried_together(items: list[Item]) -> UnionFind[str]:
-    """Item and identifier keys in connected components (items joined by the
-    identifiers they carry), every path compressed: this runs in the reading thread."""
-    components = UnionFind[str]()
-    for item in items:
-        components.add(item.key)
-        for ident in item.identifiers:
-            components.union(item.key, ident.key)
-    for key in list(components.parent):
-        components.find(key)
-    return components
-
-
-def _components(
-    items: list[Item],
-    roots: UnionFind[str],
-    parts: int,
-    links: Iterable[tuple[str, str]] = (),
-) -> list[list[Item]]:
-    """``items`` in at most ``parts`` groups of about equal size that share no component
-    (``roots``, see :func:`_carried_together`) and nothing ``links`` joins to their keys:
-    whole components, largest first into the smallest group (by items and identifiers
-    carried). Items keep their input order within a group."""
-    if parts <= 1 or len(items) <= 1:
-        return [items]
-    components = roots.copy()
-    for key, other in links:
-        components.union(key, other)
-    members: dict[str, list[int]] = defaultdict(list)
-    weight: dict[str, int] = defaultdict(int)
-    for position, item in enumerate(items):
-        root = components.find(item.key)
-        members[root].append(position)
-        # A transaction's work grows with the items and the identifiers they carry.
-        weight[root] += 1 + len(item.identifiers)
-    sizes = [0] * parts
-    chosen: list[list[int]] = [[] for _ in range(parts)]
-    for root in sorted(members, key=lambda r: (-weight[r], members[r][0])):
-        smallest = sizes.index(min(sizes))
-        chosen[smallest] += members[root]
-        sizes[smallest] += weight[root]
-    return [[items[p] for p in sorted(group)] for group in chosen if group]

@@ -35,18 +35,16 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from service.errors import ResolutionConflict
 from service.identity.contract import Item
 from service.identity.identifiers import Identifier
+from service.identity.partition import UnionFind
 from service.settings import DEFAULT_SHARED_RULES, Settings
 from service.store.graph import Tx
 
-__all__ = ["BatchOutcome", "ResolutionPolicy", "UnionFind", "label_for", "resolve_batch_tx"]
-
-#: Keys of a union-find: identifier and item keys, or (kind, key) pairs.
-K = TypeVar("K", str, tuple[str, str])
+__all__ = ["BatchOutcome", "ResolutionPolicy", "label_for", "resolve_batch_tx"]
 
 
 @functools.cache
@@ -106,42 +104,6 @@ class BatchOutcome:
     shared: list[str] = field(default_factory=list)  # identifier keys newly shared
     unshared: list[str] = field(default_factory=list)
     absorbed: dict[str, str] = field(default_factory=dict)  # merged person id -> its new id
-
-
-class UnionFind(Generic[K]):
-    """Connected components of keys, with a deterministic root (the smallest key), so
-    group iteration order is stable between runs."""
-
-    def __init__(self, parent: dict[K, K] | None = None) -> None:
-        self.parent: dict[K, K] = dict(parent or {})
-
-    def copy(self) -> UnionFind[K]:
-        return UnionFind(self.parent)
-
-    def add(self, x: K) -> None:
-        self.parent.setdefault(x, x)
-
-    def find(self, x: K) -> K:
-        self.add(x)
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: K, b: K) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
-
-    def groups(self) -> dict[K, list[K]]:
-        out: dict[K, list[K]] = defaultdict(list)
-        for x in self.parent:
-            out[self.find(x)].append(x)
-        return out
 
 
 def _item_row(item: Item) -> dict[str, Any]:
