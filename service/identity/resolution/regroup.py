@@ -92,11 +92,13 @@ async def _involved(tx: Tx, written: Written, statuses: Statuses) -> _Involved:
     """Which persons are involved, which may split; lock and expand those."""
     inv = _Involved(dict(written.person_of), set())
     for key, lost in written.removed.items():
-        if any(o.linking for o in lost) and written.person_of[key]:
-            inv.splitting.add(written.person_of[key])  # type: ignore[arg-type]
+        person = written.person_of[key]
+        if person and any(o.linking for o in lost):
+            inv.splitting.add(person)
     for key in statuses.became_nonlinking:
-        if inv.person_of.get(key):
-            inv.splitting.add(inv.person_of[key])  # type: ignore[arg-type]
+        person = inv.person_of.get(key)
+        if person:
+            inv.splitting.add(person)
     if statuses.became_linking:
         inv.relinked = await tx.run("items-of-identifiers", keys=sorted(statuses.became_linking))
         for row in inv.relinked:
