@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from service.identity.contract import Item, parse_item
 from service.identity.identifiers import DEFAULT_RULES, IdentifierRules
+from service.identity.partition import UnionFind
 from service.identity.resolution import ResolutionPolicy
 
 __all__ = [
@@ -170,32 +171,11 @@ def _parsed(items: Iterable[Mapping[str, object]], rules: IdentifierRules) -> li
     return list(unique.values())
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
-
-
 def email_only_partition(
     items: Iterable[Mapping[str, object]], *, rules: IdentifierRules = DEFAULT_RULES
 ) -> dict[str, str]:
     """The naive baseline: items sharing a normalized, unblocked EMAIL are one cluster."""
-    uf = _UnionFind()
+    uf = UnionFind[str]()
     keys: list[str] = []
     for item in _parsed(items, rules):
         keys.append(item.key)
@@ -238,7 +218,7 @@ def reference_partition(
                 counts = {t: len(v) for t, v in seen_with.get(ident.key, {}).items()}
                 ok = policy.shared_reason(ident.type, counts) is None
             links[ident.key] = ok
-    uf = _UnionFind()
+    uf = UnionFind[str]()
     for item in parsed:
         uf.find(item.key)
         for ident in item.identifiers:

@@ -98,7 +98,14 @@ def test_malformed_files_fail_with_their_location(tmp_path: Path, text: str, mes
 
 
 #: The statements of the write path and of the API's reads.
-HOT_FILES = ("ingest.cypher", "resolution.cypher", "person.cypher", "journey.cypher")
+HOT_FILES = (
+    "ingest.cypher",
+    "resolution-items.cypher",
+    "resolution-shared.cypher",
+    "resolution-persons.cypher",
+    "person.cypher",
+    "journey.cypher",
+)
 _KEYED_NODE = re.compile(r"\((\w*):(\w+)(?::\w+)* \{(key|id): ")
 _LABELLED_NODE = re.compile(r"\((\w+):(\w+)")
 _KEY_CONDITION = re.compile(r"\b(\w+)\.(key|id) (?:IN|=) ")

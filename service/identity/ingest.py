@@ -4,6 +4,9 @@ The same path serves the CLI import, the GraphQL mutations and bulk jobs. One ba
 never sinks a batch: it gets its own typed error and the rest goes in. A batch is one
 transaction, or for a large one a few that share nothing and commit whole each, so a
 crash loses nothing that was acknowledged and re-sending a batch changes nothing.
+
+This module validates, pipelines and reports; how a window of batches or a large call is
+cut into transactions that share nothing lives in ``service/identity/cutting.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import asyncio
 import json
 import logging
 import time
-from collections import defaultdict
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -28,8 +30,18 @@ from typing import Literal, TypeVar
 
 from service.errors import InvalidInput, NotFound, OmnidError
 from service.identity.contract import Item, item_key, parse_item
+from service.identity.cutting import (
+    PARTS_PER_WRITER,
+    Window,
+    keep,
+    outcome_by_key,
+    read_links,
+    read_window,
+    written_links,
+)
 from service.identity.identifiers import Identifier, IdentifierRules
-from service.identity.resolution import BatchOutcome, ResolutionPolicy, UnionFind, resolve_batch_tx
+from service.identity.partition import UnionFind, carried_together, cut
+from service.identity.resolution import BatchOutcome, ResolutionPolicy, resolve_batch_tx
 from service.store.graph import Graph, Tx
 
 __all__ = ["SPLIT_MIN_ITEMS", "IngestReport", "Ingestor", "ItemResult", "chunks"]
@@ -45,15 +57,6 @@ T = TypeVar("T")
 #: 4,157 and 4,391 items/s; cut with 500 per writer 4,963 and 5,159; with 334, 4,728
 #: and 5,293 (bench/README.md, "Sixth session").
 SPLIT_MIN_ITEMS = 500
-
-#: Transactions a window (or a large call) is cut into, per writer, run at most
-#: ``writers`` at once. Smaller transactions than the input batches cost Neo4j less
-#: (a large one's state outlives young collections: the server's collector spent 15-20%
-#: of its CPU scanning old regions for references to young objects), and the last
-#: transactions of a window, alone on the machine, are shorter. 100,000 items, three
-#: writers, alternated runs: 22.8 s and 30.5 Neo4j CPU-seconds with one per writer,
-#: 21.6 s and 26.9 with two (bench/README.md, "Sixth session").
-_PARTS_PER_WRITER = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,28 +115,6 @@ class _Parsed:
 
     parsed: list[Item | OmnidError]
     unique: list[Item]
-    started: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Window:
-    """Consecutive input batches, validated, to be re-cut into transactions that share
-    nothing (``Ingestor._cut``).
-
-    ``unique`` holds the window's distinct items (the last version of a record, the
-    first of an event); ``roots`` their connected components over the identifiers they
-    carry, computed in the reading thread: no identifier and no record will be in two
-    transactions, so they take disjoint locks (up to the persons they reach, which
-    ``_cut`` reads) and run at once.
-    """
-
-    batches: list[list[Item | OmnidError]]
-    unique: list[Item]
-    #: Item and identifier keys in components (items and what they carry).
-    roots: UnionFind[str]
-    #: Per batch, the events a batch before it in the window already sent: they report
-    #: ``unchanged``, as they would had their batch been written alone.
-    repeated: list[set[str]]
     started: float
 
 
@@ -196,7 +177,7 @@ class Ingestor:
         A bulk load is a pipeline: ``writers`` (default ``settings.ingest_writers``)
         consecutive batches form a window, validated in a worker thread while the
         previous window writes. The window's items are re-cut into twice as many
-        transactions as it has batches (``_PARTS_PER_WRITER``), along connected
+        transactions as it has batches (``PARTS_PER_WRITER``), along connected
         components (items and the identifiers they carry, and the persons these reach,
         read from the graph while the previous window writes and completed with what its
         transactions changed), so that they share no identifier, record or person and
@@ -211,20 +192,22 @@ class Ingestor:
         """
         writers = max(1, writers or self.graph.settings.ingest_writers)
         source = iter(batches)
-        reading = asyncio.create_task(asyncio.to_thread(self._read_window, source, writers))
+        reading = asyncio.create_task(asyncio.to_thread(read_window, self.parse, source, writers))
         writing: list[asyncio.Task[BatchOutcome]] = []
-        written: tuple[_Window, list[list[Item]], list[BatchOutcome], float] | None = None
+        written: tuple[Window, list[list[Item]], list[BatchOutcome], float] | None = None
         try:
             window = await reading
             links = await self._links(window.unique) if window is not None else []
             while window is not None:
-                parts = len(window.batches) * _PARTS_PER_WRITER
-                groups = _components(window.unique, window.roots, parts, links)
+                parts = len(window.batches) * PARTS_PER_WRITER
+                groups = cut(window.unique, window.roots, parts, links)
                 writing = self._start(groups, writers)
                 # Let the transactions start before anything else runs; the next window
                 # is read (holding the GIL most of the time) while they write.
                 await asyncio.sleep(0)
-                reading = asyncio.create_task(asyncio.to_thread(self._read_window, source, writers))
+                reading = asyncio.create_task(
+                    asyncio.to_thread(read_window, self.parse, source, writers)
+                )
                 if written is not None:
                     # The previous window's reports are built, and read by the caller,
                     # while this one writes.
@@ -240,7 +223,7 @@ class Ingestor:
                 written = (window, groups, outcomes, time.perf_counter())
                 writing = []
                 if upcoming is not None:
-                    links += _written_links(groups, outcomes, upcoming.roots.parent, self.policy)
+                    links += written_links(groups, outcomes, upcoming.roots.parent, self.policy)
                 window = upcoming
             if written is not None:
                 for report in self._window_reports(*written):
@@ -250,74 +233,28 @@ class Ingestor:
             # (each commits or rolls back whole) instead of cancelling them mid-flight.
             await asyncio.gather(*writing, reading, return_exceptions=True)
 
-    def _read_window(self, source: Iterator[Sequence[object]], size: int) -> _Window | None:
-        started = time.perf_counter()
-        batches: list[list[Item | OmnidError]] = []
-        for raw in source:
-            batches.append(self.parse(raw))
-            if len(batches) >= size:
-                break
-        if not batches:
-            return None
-        unique: dict[str, Item] = {}
-        first_batch: dict[str, int] = {}
-        repeated: list[set[str]] = [set() for _ in batches]
-        for number, parsed in enumerate(batches):
-            for entry in parsed:
-                if not isinstance(entry, Item):
-                    continue
-                if _keep(unique, entry):
-                    if entry.kind == "event":
-                        first_batch[entry.key] = number
-                elif first_batch[entry.key] < number:  # an event sent before
-                    repeated[number].add(entry.key)
-        items = list(unique.values())
-        return _Window(batches, items, _carried_together(items), repeated, started)
-
     async def _cut(
         self, items: list[Item], roots: UnionFind[str], writers: int
     ) -> list[list[Item]]:
-        """``items`` in up to ``_PARTS_PER_WRITER`` transactions per writer that share no
+        """``items`` in up to ``PARTS_PER_WRITER`` transactions per writer that share no
         identifier, record or person (``roots``: their components over what they carry)."""
-        parts = writers * _PARTS_PER_WRITER
+        parts = writers * PARTS_PER_WRITER
         if parts <= 1 or len(items) <= 1:
             return [items]
-        return _components(items, roots, parts, await self._links(items))
+        return cut(items, roots, parts, await self._links(items))
 
     async def _links(self, items: list[Item]) -> list[tuple[str, str]]:
-        """What joins ``items`` beyond what they carry, as the graph stands: the person
-        an identifier or a stored record belongs to, and the identifiers a stored record
-        carried until now (the transaction rewriting it changes their relationships)."""
-        if len(items) <= 1:
-            return []
-        # Only linking identifiers belong to a person (an address, a blocked value never
-        # does): the others would be index seeks that find nothing.
-        links_by_type = self.policy.type_links
-        identifiers = sorted(
-            {i.key for item in items for i in item.identifiers if links_by_type(i)}
-        )
-        records = sorted(item.key for item in items if item.kind == "record")
-        found = await self.graph.query("window-links", identifiers=identifiers, records=records)
-        links: list[tuple[str, str]] = [
-            (key, "person/" + person)
-            for key, person in zip(found["identifiers"], found["persons"], strict=True)
-        ]
-        for key, person, carried in zip(
-            found["records"], found["recordPersons"], found["carried"], strict=True
-        ):
-            if person:
-                links.append((key, "person/" + person))
-            links += [(key, other) for other in carried]
-        return links
+        """What joins ``items`` beyond what they carry (:func:`read_links`)."""
+        return await read_links(self.graph, self.policy, items)
 
     def _window_reports(
         self,
-        window: _Window,
+        window: Window,
         groups: list[list[Item]],
         outcomes: Sequence[BatchOutcome],
         finished: float,
     ) -> Iterator[IngestReport]:
-        outcome_of = _outcome_by_key(groups, outcomes)
+        outcome_of = outcome_by_key(groups, outcomes)
         for number, parsed in enumerate(window.batches):
             report = self._report(parsed, outcome_of.__getitem__, window.repeated[number])
             # Each transaction's counts go to one batch of the window (their sum is what
@@ -333,13 +270,13 @@ class Ingestor:
         unique: dict[str, Item] = {}
         for entry in parsed:
             if isinstance(entry, Item):
-                _keep(unique, entry)
+                keep(unique, entry)
         return _Parsed(parsed, list(unique.values()), started)
 
     def _prepare_to_cut(self, raw_items: Sequence[object]) -> tuple[_Parsed, UnionFind[str]]:
         """``_prepare``, and the components of the items over what they carry."""
         batch = self._prepare(raw_items)
-        return batch, _carried_together(batch.unique)
+        return batch, carried_together(batch.unique)
 
     async def remove_identifier(self, source: str, id: str, identifier: Identifier) -> ItemResult:
         """Correct a record: re-send it without ``identifier``, which may split a person.
@@ -406,7 +343,7 @@ class Ingestor:
             # Every transaction finishes (commits or rolls back) before an error is raised.
             await asyncio.wait(tasks)
             outcomes = [task.result() for task in tasks]
-            report = self._report(batch.parsed, _outcome_by_key(groups, outcomes).__getitem__)
+            report = self._report(batch.parsed, outcome_by_key(groups, outcomes).__getitem__)
             for outcome in outcomes:
                 report.add_outcome(outcome)
         report.seconds = time.perf_counter() - batch.started
@@ -469,93 +406,3 @@ class Ingestor:
             time.perf_counter() - started,
         )
         return outcome
-
-
-def _keep(unique: dict[str, Item], item: Item) -> bool:
-    """Keep ``item`` among distinct items by key: the last version of a record wins,
-    the first of an event (events are immutable). Whether it was kept."""
-    if item.kind == "record" or item.key not in unique:
-        unique[item.key] = item
-        return True
-    return False
-
-
-def _outcome_by_key(
-    groups: list[list[Item]], outcomes: Sequence[BatchOutcome]
-) -> dict[str, BatchOutcome]:
-    """The outcome of the transaction that wrote each item, by item key."""
-    return {
-        item.key: outcome for group, outcome in zip(groups, outcomes, strict=True) for item in group
-    }
-
-
-def _written_links(
-    groups: list[list[Item]],
-    outcomes: Sequence[BatchOutcome],
-    keys: Container[str],
-    policy: ResolutionPolicy,
-) -> list[tuple[str, str]]:
-    """What written transactions changed of the links (:meth:`Ingestor._links`) of a
-    window whose ``keys`` were read before they committed: the person each written item
-    and the linking identifiers it carried belong to now (new persons, merges, a record
-    rewritten with other identifiers), and the persons merged into others. A link missed
-    here only costs lock waits between two transactions: resolution stays correct."""
-    links: list[tuple[str, str]] = []
-    for group, outcome in zip(groups, outcomes, strict=True):
-        shared = set(outcome.shared)
-        for item in group:
-            person = outcome.persons.get(item.key)
-            if person is None:
-                continue
-            node = "person/" + person
-            if item.key in keys:
-                links.append((item.key, node))
-            for ident in item.identifiers:
-                if ident.key in keys and policy.type_links(ident) and ident.key not in shared:
-                    links.append((ident.key, node))
-        links += [("person/" + old, "person/" + new) for old, new in outcome.absorbed.items()]
-    return links
-
-
-def _carried_together(items: list[Item]) -> UnionFind[str]:
-    """Item and identifier keys in connected components (items joined by the
-    identifiers they carry), every path compressed: this runs in the reading thread."""
-    components = UnionFind[str]()
-    for item in items:
-        components.add(item.key)
-        for ident in item.identifiers:
-            components.union(item.key, ident.key)
-    for key in list(components.parent):
-        components.find(key)
-    return components
-
-
-def _components(
-    items: list[Item],
-    roots: UnionFind[str],
-    parts: int,
-    links: Iterable[tuple[str, str]] = (),
-) -> list[list[Item]]:
-    """``items`` in at most ``parts`` groups of about equal size that share no component
-    (``roots``, see :func:`_carried_together`) and nothing ``links`` joins to their keys:
-    whole components, largest first into the smallest group (by items and identifiers
-    carried). Items keep their input order within a group."""
-    if parts <= 1 or len(items) <= 1:
-        return [items]
-    components = roots.copy()
-    for key, other in links:
-        components.union(key, other)
-    members: dict[str, list[int]] = defaultdict(list)
-    weight: dict[str, int] = defaultdict(int)
-    for position, item in enumerate(items):
-        root = components.find(item.key)
-        members[root].append(position)
-        # A transaction's work grows with the items and the identifiers they carry.
-        weight[root] += 1 + len(item.identifiers)
-    sizes = [0] * parts
-    chosen: list[list[int]] = [[] for _ in range(parts)]
-    for root in sorted(members, key=lambda r: (-weight[r], members[r][0])):
-        smallest = sizes.index(min(sizes))
-        chosen[smallest] += members[root]
-        sizes[smallest] += weight[root]
-    return [[items[p] for p in sorted(group)] for group in chosen if group]

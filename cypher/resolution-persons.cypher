@@ -1,5 +1,7 @@
-// Maintaining persons: connected components of records, events and linking identifiers.
-// Run by service/identity/resolution.py in the same transaction as the writes in ingest.cypher.
+// Resolution, phase 3: maintaining persons, connected components of records, events and
+// linking identifiers (lock, merge, split). Run by service/identity/resolution/regroup.py
+// in the same transaction as the statements of resolution-items.cypher and
+// resolution-shared.cypher.
 // Key lookups inside patterns carry `USING INDEX SEEK`: plans are cached, and one made
 // while a label is nearly empty (a new database's first batches) can scan an index and
 // filter it for every row; a plain `USING INDEX` allows that scan (tests/test_cypher.py
@@ -129,3 +131,10 @@ MATCH (p:Person {id: id})
 USING INDEX SEEK p:Person(id)
 WHERE NOT EXISTS { (p)<-[:OF]-() }
 DETACH DELETE p;
+
+// name: item-persons^(keys)
+// The person each item belongs to, as parallel lists.
+UNWIND $keys AS k
+MATCH (n:Item {key: k})-[:OF]->(p:Person)
+USING INDEX SEEK n:Item(key)
+RETURN collect(k) AS keys, collect(p.id) AS persons;

@@ -1,0 +1,215 @@
+"""Phase 1 of resolution: write a batch's identifiers, records and events.
+
+Upserts the identifier nodes (reading each one's status and person as stored), rewrites
+records with their new identifier sets (reading what they carried and their person),
+creates the events not stored yet, and deletes identifiers nothing carries any more.
+What the later phases need comes back as one :class:`Written`. Statements:
+``cypher/resolution-items.cypher``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from service.identity.contract import Item
+from service.identity.identifiers import Identifier
+from service.identity.resolution.policy import ResolutionPolicy, label_for
+from service.store.graph import Tx
+
+__all__ = ["Dropped", "Written", "write_items"]
+
+
+class Dropped(NamedTuple):
+    """An identifier a record carried before this batch and no longer carries."""
+
+    key: str
+    linking: bool
+    blocked: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What phase 1 wrote and read, for the shared rules and the regrouping."""
+
+    #: The batch's records, by key.
+    records: list[Item]
+    #: The batch's identifiers by key (the first spelling seen).
+    identifiers: dict[str, Identifier]
+    #: The batch's identifiers' linking status, as stored before the shared rules.
+    linking: dict[str, bool]
+    #: The batch's identifiers stored as shared.
+    shared: set[str]
+    #: The batch's identifiers this transaction created.
+    created: set[str]
+    #: The person of each batch identifier and record before this batch (None: none).
+    person_of: dict[str, str | None]
+    #: Element ids of the nodes this transaction wrote, and so holds locked: the later
+    #: statements find them by id instead of seeking the key index again.
+    node_id: dict[str, str]
+    #: Per record that dropped identifiers, those it dropped.
+    removed: dict[str, list[Dropped]]
+    #: Items whose evidence changed: new events, new records, records whose identifier
+    #: set changed. Only these are regrouped (records in key order, then events).
+    changed: list[Item]
+    #: Events already stored (left as they were).
+    unchanged: set[str]
+    #: Identifiers deleted because nothing carries them any more.
+    deleted: set[str]
+
+
+@dataclass(slots=True)
+class _Identifiers:
+    """What merge-identifiers returned, by key."""
+
+    by_key: dict[str, Identifier]
+    linking: dict[str, bool]
+    shared: set[str]
+    created: set[str]
+    person_of: dict[str, str | None]
+    node_id: dict[str, str]
+
+
+def _item_row(item: Item) -> dict[str, Any]:
+    """What lock-records and create-events both write of a record or an event."""
+    return {
+        "key": item.key,
+        "source": item.source,
+        "id": item.id,
+        "attributes": item.attributes_json,
+        "country": item.country,
+    }
+
+
+async def _merge_identifiers(
+    tx: Tx, items: Sequence[Item], policy: ResolutionPolicy, now: datetime
+) -> _Identifiers:
+    identifiers: dict[str, Identifier] = {}
+    for item in items:
+        for ident in item.identifiers:
+            identifiers.setdefault(ident.key, ident)
+    rows = [
+        {
+            "key": key,
+            "type": ident.type,
+            "value": ident.value,
+            "label": label_for(ident.type),
+            "display": ident.display,
+            "blocked": ident.blocked,
+            "linking": policy.type_links(ident),
+        }
+        for key, ident in sorted(identifiers.items())
+    ]
+    merged = await tx.run("merge-identifiers", rows=rows, now=now)
+    keys = merged["keys"]
+    return _Identifiers(
+        by_key=identifiers,
+        linking={k: bool(v) for k, v in zip(keys, merged["linking"], strict=True)},
+        shared={k for k, v in zip(keys, merged["shared"], strict=True) if v},
+        created={k for k, v in zip(keys, merged["created"], strict=True) if v},
+        person_of={k: p or None for k, p in zip(keys, merged["persons"], strict=True)},
+        node_id=dict(zip(keys, merged["ids"], strict=True)),
+    )
+
+
+async def _write_records(
+    tx: Tx,
+    records: list[Item],
+    node_id: dict[str, str],
+    now: datetime,
+) -> tuple[dict[str, str | None], dict[str, list[Dropped]], list[Item]]:
+    """Rewrite ``records`` (adding their element ids to ``node_id``): the person of
+    each one before, what each one dropped, and those whose identifier set changed or
+    that are new."""
+    old_person: dict[str, str | None] = {}
+    removed: dict[str, list[Dropped]] = {}
+    if not records:
+        return old_person, removed, []
+    locked = await tx.run("lock-records", rows=[_item_row(r) for r in records], now=now)
+    by_key = {r.key: r for r in records}
+    relink: list[dict[str, Any]] = []
+    changed: set[str] = set()
+    node_id.update(zip(locked["keys"], locked["ids"], strict=True))
+    for key, person, old in zip(locked["keys"], locked["persons"], locked["old"], strict=True):
+        record = by_key[key]
+        old_person[key] = person or None
+        old_keys = {o[0] for o in old}
+        new_keys = {i.key for i in record.identifiers}
+        dropped = [Dropped(k, linking, blocked) for k, linking, blocked in old if k not in new_keys]
+        added = new_keys - old_keys
+        if dropped:
+            removed[key] = dropped
+        if dropped or added or old_person[key] is None:
+            changed.add(key)
+        if dropped or added:
+            relink.append(
+                {
+                    "id": node_id[key],
+                    "source": record.source,
+                    "remove": sorted(o.key for o in dropped),
+                    "add": [node_id[k] for k in sorted(added)],
+                }
+            )
+    if relink:
+        await tx.run("relink-records", rows=relink, now=now)
+    return old_person, removed, [r for r in records if r.key in changed]
+
+
+async def _create_events(
+    tx: Tx, events: list[Item], node_id: dict[str, str], now: datetime
+) -> set[str]:
+    """Create the events not stored yet (adding their element ids to ``node_id``);
+    their keys."""
+    if not events:
+        return set()
+    rows = [
+        _item_row(e)
+        | {
+            "channel": e.channel,
+            "type": e.type,
+            "at": e.at.isoformat() if e.at else None,
+            "ids": [node_id[i.key] for i in e.identifiers],
+        }
+        for e in events
+    ]
+    created = await tx.run("create-events", rows=rows, now=now)
+    node_id.update(zip(created["keys"], created["ids"], strict=True))
+    return set(created["keys"])
+
+
+async def write_items(
+    tx: Tx, items: Sequence[Item], policy: ResolutionPolicy, now: datetime
+) -> Written:
+    """Phase 1: identifiers, then records and events, then orphaned identifiers."""
+    records = sorted((i for i in items if i.kind == "record"), key=lambda i: i.key)
+    events = sorted((i for i in items if i.kind == "event"), key=lambda i: i.key)
+    idents = await _merge_identifiers(tx, items, policy, now)
+    node_id = idents.node_id
+    old_person, removed, changed = await _write_records(tx, records, node_id, now)
+    new_events = await _create_events(tx, events, node_id, now)
+    changed += [e for e in events if e.key in new_events]
+
+    # Identifiers nothing carries any more (removed from a record, or sent only with an
+    # event that already existed) are deleted, as if they had never been seen.
+    carried = {i.key for item in changed for i in item.identifiers}
+    carried |= {i.key for r in records for i in r.identifiers}
+    orphan_candidates = {o.key for lst in removed.values() for o in lst}
+    orphan_candidates |= set(idents.by_key) - carried
+    deleted: set[str] = set()
+    if orphan_candidates:
+        deleted = set(await tx.run("delete-orphan-identifiers", keys=sorted(orphan_candidates)))
+    return Written(
+        records=records,
+        identifiers=idents.by_key,
+        linking=idents.linking,
+        shared=idents.shared,
+        created=idents.created,
+        person_of=idents.person_of | old_person,
+        node_id=node_id,
+        removed=removed,
+        changed=changed,
+        unchanged={e.key for e in events} - new_events,
+        deleted=deleted,
+    )
