@@ -39,7 +39,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -57,6 +57,7 @@ from benchlib import (
     server_memory,
     table,
 )
+from outcome import Outcome, outcome
 
 from service.errors import OmnidError
 from service.gc_tuning import tune_gc
@@ -64,7 +65,6 @@ from service.identity.contract import Item
 from service.identity.ingest import Ingestor, IngestReport
 from service.identity.resolution import label_for
 from service.settings import Settings
-from service.store import graph as graph_module
 from service.store.graph import Graph, Tx
 
 RECORD_SOURCES = ("eshop", "app", "pos", "crm", "newsletter", "loyalty")
@@ -422,53 +422,34 @@ class StatementTime:
 
 
 @contextmanager
-def timed_statements(enabled: bool = True) -> Iterator[dict[str, StatementTime]]:
-    """Time every named statement (``Tx.run``, and ``Graph.query`` for the bulk path's
-    ``window-links`` read, outside the batch transactions) and every whole write
-    transaction (``Graph._execute``: statements, Python in this process, commit and
-    retries) while the block runs; an empty table when not ``enabled``."""
+def timed_statements(graph: Graph, enabled: bool = True) -> Iterator[dict[str, StatementTime]]:
+    """Time every named statement ``graph`` runs (``Tx.run``, and ``Graph.query`` for the
+    bulk path's ``window-links`` read, outside the batch transactions) and every whole
+    managed transaction (statements, Python in this process, commit and retries), through
+    the graph's timing hooks (``Graph.on_statement``, ``Graph.on_transaction``), while
+    the block runs; an empty table when not ``enabled``."""
     timings: dict[str, StatementTime] = defaultdict(StatementTime)
     if not enabled:
         yield timings
         return
     phase_started = time.perf_counter()
 
-    Wrapped = Callable[..., Awaitable[Any]]
+    def seen(name: str, rows: int, seconds: float) -> None:
+        found = timings[name]
+        found.calls += 1
+        found.seconds += seconds
+        found.rows += rows
+        found.calls_seen.append((time.perf_counter() - phase_started, seconds, rows))
 
-    def timed(original: Wrapped, whole: bool) -> Wrapped:
-        """``original`` timed under its statement's name, or, for a ``whole`` transaction
-        (its first argument the mode; it carries no rows), "[mode transaction, whole]"."""
+    def transaction(mode: str, seconds: float) -> None:
+        # A whole transaction carries no rows of its own (its statements have them).
+        seen(f"[{mode} transaction, whole]", 0, seconds)
 
-        async def wrapper(self: object, first: str, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return await original(self, first, *args, **kwargs)
-            finally:
-                ended = time.perf_counter()
-                found = timings[f"[{first} transaction, whole]" if whole else first]
-                found.calls += 1
-                found.seconds += ended - started
-                # Every list parameter is input rows (cooccurrence takes its identifiers
-                # in two lists: by element id, by key).
-                rows = 0 if whole else sum(len(v) for v in kwargs.values() if isinstance(v, list))
-                found.rows += rows
-                found.calls_seen.append((ended - phase_started, ended - started, rows))
-
-        return wrapper
-
-    patched: list[tuple[type, str, Wrapped]] = [
-        (graph_module.Tx, "run", timed(graph_module.Tx.run, False)),
-        (graph_module.Graph, "query", timed(graph_module.Graph.query, False)),
-        (graph_module.Graph, "_execute", timed(graph_module.Graph._execute, True)),
-    ]
-    originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in patched]
-    for owner, attr, wrapper in patched:
-        setattr(owner, attr, wrapper)
+    graph.on_statement, graph.on_transaction = seen, transaction
     try:
         yield timings
     finally:
-        for owner, attr, original in originals:
-            setattr(owner, attr, original)
+        graph.on_statement = graph.on_transaction = None
 
 
 # ------------------------------------------------------------------------------- main
@@ -482,7 +463,10 @@ async def _one_round(
     *,
     writers: int = 2,
     statements: bool = False,
+    check: bool = False,
 ) -> Round:
+    """The phases on ``prepared``, each on an empty graph; with ``check`` and several
+    ``writers``, the graphs after (c) and (cN) are read back to compare them."""
     out = Round()
     print(f"[{label}] (a) identifiers only ...", flush=True)
     meter.start()
@@ -490,7 +474,7 @@ async def _one_round(
     out.cpu["a"] = meter.stop()
     await clear(graph)
     print(f"[{label}] (b) plain UNWIND MERGE ...", flush=True)
-    with timed_statements(statements) as out.plain_timings:
+    with timed_statements(graph, statements) as out.plain_timings:
         meter.start()
         try:
             out.seconds["b"] = await run_plain(graph, prepared)
@@ -498,17 +482,19 @@ async def _one_round(
             out.cpu["b"] = meter.stop()
     await clear(graph)
     print(f"[{label}] (c) omnid Ingestor.ingest_batch ...", flush=True)
-    with timed_statements(statements) as out.timings:
+    with timed_statements(graph, statements) as out.timings:
         meter.start()
         try:
             out.seconds["c"], out.report = await run_omnid(graph, prepared)
         finally:
             out.cpu["c"] = meter.stop()
     out.summary = dict(await graph.query("baseline-summary") or {})
+    if check and writers > 1:
+        out.outcome = await outcome(graph)
     await clear(graph)
     if writers > 1:
         print(f"[{label}] (b{writers}) plain UNWIND MERGE, {writers} writers ...", flush=True)
-        with timed_statements(statements) as out.plain_timings2:
+        with timed_statements(graph, statements) as out.plain_timings2:
             meter.start()
             try:
                 out.seconds["b2"] = await run_plain(graph, prepared, writers)
@@ -516,13 +502,15 @@ async def _one_round(
                 out.cpu["b2"] = meter.stop()
         await clear(graph)
         print(f"[{label}] (c{writers}) omnid bulk pipeline, {writers} writers ...", flush=True)
-        with timed_statements(statements) as out.timings2:
+        with timed_statements(graph, statements) as out.timings2:
             meter.start()
             try:
                 out.seconds["c2"], out.report2 = await run_omnid(graph, prepared, writers)
             finally:
                 out.cpu["c2"] = meter.stop()
         out.summary2 = dict(await graph.query("baseline-summary") or {})
+        if check:
+            out.outcome2 = await outcome(graph)
         await clear(graph)
         print(f"[{label}] (c{writers}') omnid ingest_batch, calls cut ...", flush=True)
         meter.start()
@@ -540,6 +528,8 @@ class Round:
     report2: IngestReport = field(default_factory=IngestReport)
     summary: dict[str, Any] = field(default_factory=dict)
     summary2: dict[str, Any] = field(default_factory=dict)
+    outcome: Outcome | None = None
+    outcome2: Outcome | None = None
     timings: dict[str, StatementTime] = field(default_factory=dict)
     plain_timings: dict[str, StatementTime] = field(default_factory=dict)
     timings2: dict[str, StatementTime] = field(default_factory=dict)
@@ -578,7 +568,13 @@ async def main(args: argparse.Namespace) -> int:
         meter = CpuMeter({"neo4j": neo4j_process(settings.neo4j_uri), "bench": psutil.Process()})
         await _one_round(graph, warm, "warm-up", meter, writers=args.writers)
         measured = await _one_round(
-            graph, prepared, "measure", meter, writers=args.writers, statements=args.statements
+            graph,
+            prepared,
+            "measure",
+            meter,
+            writers=args.writers,
+            statements=args.statements,
+            check=True,
         )
     finally:
         await graph.close()
@@ -654,16 +650,7 @@ async def main(args: argparse.Namespace) -> int:
             f"c{w}/b{w} = {c2_over_b2:.2f} (both with {w} writers)  "
             f"target >= 0.60: {'ok' if c2_over_b2 >= 0.6 else 'MISSED'}"
         )
-        # Aliases count the merges along the way: they depend on which items meet in
-        # which transaction, not only on the items, so they are not compared.
-        second = {k: v for k, v in measured.summary2.items() if k != "aliases"}
-        same = second == {k: v for k, v in summary.items() if k != "aliases"}
-        print(
-            f"(c{w}) graph after: "
-            + ("the same counts as (c)" if same else "DIFFERENT from (c): ")
-            + ("" if same else ", ".join(f"{k} {v}" for k, v in second.items()))
-            + f" (aliases {measured.summary2.get('aliases')} against {summary.get('aliases')})"
-        )
+        _print_comparison(measured, f"c{w}")
     if "cc" in seconds:
         cc_items = n / seconds["cc"]
         print(
@@ -699,6 +686,31 @@ async def main(args: argparse.Namespace) -> int:
             print()
             print(_statement_tenths(phase, found, seconds[key]))
     return 0
+
+
+def _print_comparison(measured: Round, phase: str) -> None:
+    """(c) against (cN): what must be equal, compared; what depends on how the items were
+    cut into transactions, printed beside it as what it is."""
+    mine, theirs = measured.outcome2, measured.outcome
+    if mine is None or theirs is None:
+        return
+    differences = mine.differences(theirs)
+    if differences:
+        print(f"({phase}) graph after: DIFFERENT from (c): " + "; ".join(differences))
+    else:
+        print(
+            f"({phase}) graph after: the same as (c): {mine.items:,} items in the same "
+            f"{mine.persons:,} persons, the same {mine.identifiers:,} identifiers with the "
+            f"same flags ({mine.shared:,} shared, {mine.blocked:,} blocked)"
+        )
+    first, second = measured.report, measured.report2
+    print(
+        f"({phase}) along the way, not compared (it depends on which items met in which "
+        f"transaction): persons created {second.created:,} against {first.created:,} in "
+        f"(c), merges {second.merged:,} against {first.merged:,}, splits {second.split:,} "
+        f"against {first.split:,}; aliases left {measured.summary2.get('aliases'):,} "
+        f"against {measured.summary.get('aliases'):,}"
+    )
 
 
 def _statement_table(phase: str, timings: dict[str, StatementTime], seconds: float) -> str:

@@ -1,5 +1,6 @@
 """What ``service.store.graph`` promises beside running statements: no identifier value in
-the driver's debug log, even when an operator turns it on."""
+the driver's debug log, even when an operator turns it on; timing hooks that see every
+statement and transaction while set, and nothing once unset."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from service.identity.ingest import Ingestor
 from service.store.graph import Graph
-from tests.test_resolution_properties import record
+from tests.test_resolution_properties import event, record
 
 SECRET = "ana.secret.person@example.org"
 
@@ -44,3 +45,39 @@ async def test_auto_commit_statements_may_outlast_a_managed_transaction(
         await graph.auto("delete-all")
     runs = [r.getMessage() for r in caplog.records if "C: RUN" in r.getMessage()]
     assert any("DETACH DELETE" in m and "'tx_timeout': 3600000" in m for m in runs), runs
+
+
+async def test_the_timing_hooks_see_every_statement_and_transaction(graph: Graph) -> None:
+    statements: list[tuple[str, int, float]] = []
+    transactions: list[tuple[str, float]] = []
+    graph.on_statement = lambda name, rows, seconds: statements.append((name, rows, seconds))
+    graph.on_transaction = lambda mode, seconds: transactions.append((mode, seconds))
+    items = [
+        record("crm", "c-1", [("EMAIL", "hook@example.org"), ("PHONE", "+34 611 223 345")]),
+        event("pos", "e-1", [("PHONE", "+34 611 223 345"), ("LOYALTY_CARD", "700100000017")]),
+    ]
+    try:
+        report = await Ingestor(graph).ingest_batch(items)
+        found = await graph.query("persons-by-identifier", key="EMAIL:hook@example.org", limit=5)
+    finally:
+        graph.on_statement = graph.on_transaction = None
+    assert report.errors == [] and len(found) == 1
+    # Every statement the graph counted was observed, in the order it ran.
+    assert len(statements) == graph.queries
+    names = [name for name, _, _ in statements]
+    assert names[-1] == "persons-by-identifier"
+    rows = {name: n for name, n, _ in statements}
+    assert rows["merge-identifiers"] == 3  # the distinct identifiers of the batch
+    assert rows["persons-by-identifier"] == 0  # no list parameter
+    assert all(seconds > 0 for _, _, seconds in statements)
+    # One write transaction for the batch; it took at least what its statements took.
+    assert [mode for mode, _ in transactions] == ["write"]
+    inside = sum(seconds for name, _, seconds in statements[:-1])
+    assert transactions[0][1] >= inside
+
+    # Unset: statements and transactions run, nothing is observed.
+    queries = graph.queries
+    await Ingestor(graph).ingest_batch([event("web", "e-2", [("EMAIL", "hook@example.org")])])
+    await graph.query("persons-by-identifier", key="EMAIL:hook@example.org", limit=5)
+    assert graph.queries > queries
+    assert len(statements) == queries and len(transactions) == 1

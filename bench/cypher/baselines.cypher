@@ -69,3 +69,11 @@ UNWIND row.keys AS k
 MATCH (i:Identifier {key: k})
 MERGE (e)-[h:HAS]->(i)
   ON CREATE SET h.at = e.at, h.source = row.source;
+
+// name: bench-identifier-flags
+// Every identifier with the flags resolution decides (linking, shared, blocked): after
+// the same items, however they were cut into transactions, they must be the same
+// (bench/ingest.py compares (c) with (cN)).
+MATCH (i:Identifier)
+RETURN i.key AS key, i.linking AS linking, coalesce(i.shared, false) AS shared,
+       i.blocked IS NOT NULL AS blocked;
