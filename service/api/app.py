@@ -29,7 +29,7 @@ from service.api.auth import authenticate, key_from_headers
 from service.api.compiled import Lookup, Plans, StepAside
 from service.api.context import Context, Pages
 from service.api.schema import Schema, build_schema
-from service.errors import OmnidError
+from service.errors import LimitExceeded, OmnidError
 from service.gc_tuning import tune_gc
 from service.identity.ingest import Ingestor
 from service.read import models as readmodels
@@ -95,7 +95,12 @@ class _Endpoint:
             await self.view(scope, receive, send)
             return
         request = Request(scope, receive)
-        body = await request.body()
+        limit = self.state.ready()[0].settings.max_body_bytes
+        body = await _bounded_body(request, limit)
+        if body is None:
+            too_large = LimitExceeded(f"is larger than {limit} bytes", field="body")
+            await _error_response(too_large, 413)(scope, receive, send)
+            return
         response = await self._answer(request, body, self.plans)
         if response is not None:
             await response(scope, receive, send)
@@ -150,6 +155,43 @@ class _Endpoint:
             return None
         plans.answered += 1
         return Response(json.dumps(result, separators=(",", ":")), media_type="application/json")
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or ``None`` once it is known to exceed ``limit`` bytes.
+
+    The body is counted as it arrives (a ``Content-Length`` is not trusted) and nothing
+    past the limit is kept, so a huge body never sits in memory. The rest of a body a
+    little over the limit is read and dropped before the 413 goes out: a client still
+    sending when the connection closes sees a reset instead of the answer. A body that
+    declares far more than that is refused at once.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _DRAIN_FACTOR * limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _DRAIN_FACTOR * limit:
+            return None
+        if size <= limit:
+            chunks.append(chunk)
+    return b"".join(chunks) if size <= limit else None
+
+
+#: How far past ``max_body_bytes`` a refused body is still read (and dropped).
+_DRAIN_FACTOR = 4
+
+
+def _error_response(error: OmnidError, status: int) -> Response:
+    """An error refused before GraphQL runs, in the GraphQL-over-HTTP error shape."""
+    extensions: dict[str, object] = {"code": error.code}
+    field = getattr(error, "field", None)
+    if field:
+        extensions["field"] = field
+    body = {"errors": [{"message": error.message, "extensions": extensions}]}
+    return JSONResponse(body, status_code=status, headers={"connection": "close"})
 
 
 #: The members of a GraphQL-over-HTTP request body a plan answers; any other

@@ -59,6 +59,7 @@ async def api_server(session_graph: Graph) -> AsyncIterator[tuple[str, Graph, Pl
             },
             "max_page_size": 100,
             "max_batch_size": 50,
+            "max_body_bytes": 256 * 1024,
         }
     )
     graph = Graph(session_graph.driver, settings, session_graph.statements)
