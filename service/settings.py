@@ -143,6 +143,16 @@ class Settings(BaseSettings):
     #: (bench/README.md, "Ingest throughput": 1.5-3 s for 5,000 items).
     batch_size: int = Field(5000, ge=1, le=50_000, validation_alias=_alias("OMNID_BATCH_SIZE"))
     retry_seconds: float = Field(30.0, gt=0, validation_alias=_alias("OMNID_RETRY_SECONDS"))
+    #: How long a request waits for an unreachable Neo4j (refused or silent connections)
+    #: before it answers GRAPH_UNAVAILABLE: a counter lookup must not hang for the
+    #: 30 s the driver would retry. Transient errors (deadlocks) keep ``retry_seconds``.
+    unavailable_seconds: float = Field(
+        5.0, gt=0, le=300, validation_alias=_alias("OMNID_UNAVAILABLE_SECONDS")
+    )
+    #: The largest HTTP request body the API reads; larger ones get 413 before parsing.
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, validation_alias=_alias("OMNID_MAX_BODY_BYTES")
+    )
     #: Batch transactions a bulk load runs at once (``Ingestor.ingest``, the CLI
     #: import): that many consecutive batches, re-cut so that they share no identifier,
     #: record or person and so do not queue on each other's locks (bench/README.md,

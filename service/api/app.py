@@ -26,6 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from service.api.auth import authenticate, key_from_headers
 from service.api.compiled import Endpoint, Lookup, Plans
 from service.api.context import Context, Pages
+from service.api.limits import BodyLimit
 from service.api.schema import Schema, build_schema
 from service.api.web import web_routes
 from service.errors import OmnidError
@@ -158,9 +159,10 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     # The one seam of the compiled lookups: off, strawberry answers every request.
     plans = Plans.for_schema(schema) if settings.compiled_lookups else None
     endpoint = Endpoint(view, plans, state.compiled) if plans is not None else view
+    bounded = BodyLimit(endpoint, lambda: state.ready()[0].settings.max_body_bytes)
     app = Starlette(
         routes=[
-            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            Route("/graphql", bounded, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

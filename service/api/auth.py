@@ -47,10 +47,16 @@ def authenticate(key: str | None, keys: Mapping[str, Sequence[str]]) -> Access:
     """Match ``key`` against the configured keys; unknown or missing keys hold no scope."""
     if not key:
         return Access(None)
+    # Every known key is compared, match or not, so the time taken does not tell which
+    # configured key (or how many) came before the one presented.
+    matched: Sequence[str] | None = None
+    presented = key.encode()
     for known, scopes in keys.items():
-        if hmac.compare_digest(known.encode(), key.encode()):
-            granted: set[str] = set()
-            for scope in scopes:
-                granted |= _IMPLIED.get(scope, set())
-            return Access(frozenset(granted))
-    return Access(None)
+        if hmac.compare_digest(known.encode(), presented):
+            matched = scopes
+    if matched is None:
+        return Access(None)
+    granted: set[str] = set()
+    for scope in matched:
+        granted |= _IMPLIED.get(scope, set())
+    return Access(frozenset(granted))

@@ -9,6 +9,11 @@ Two feeds meet in one broker:
 Each event is delivered once (keys seen recently are remembered). Each subscriber gets a
 bounded queue; one too slow to keep up loses the oldest events rather than slowing the
 writers down (the drop is counted and logged).
+
+When the poller finds Neo4j unreachable, every subscription ends with that error
+(GRAPH_UNAVAILABLE) rather than going silent: a subscriber cannot tell "no events" from
+"no database", so it is told, and subscribes again (the poller tells it again while
+Neo4j stays down).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from service.errors import OmnidError
+from service.errors import GraphUnavailable, OmnidError
 from service.identity.contract import Item
 from service.identity.identifiers import Identifier
 from service.identity.resolution import BatchOutcome
@@ -48,7 +53,7 @@ class LiveEvent:
 
 class Broker:
     def __init__(self, queue_size: int = 1000) -> None:
-        self._queues: set[asyncio.Queue[LiveEvent]] = set()
+        self._queues: set[asyncio.Queue[LiveEvent | GraphUnavailable]] = set()
         self._queue_size = queue_size
         self._seen: OrderedDict[str, float] = OrderedDict()
         self.dropped = 0
@@ -82,14 +87,25 @@ class Broker:
                 log.warning("live subscriber too slow: dropped an event")
             queue.put_nowait(event)
 
+    def _fail(self, error: GraphUnavailable) -> None:
+        """End every subscription with ``error``, after the events already queued."""
+        for queue in list(self._queues):
+            if queue.full():
+                queue.get_nowait()
+                self.dropped += 1
+            queue.put_nowait(error)
+        self._queues.clear()
+
     async def subscribe(
         self, *, types: Sequence[str] | None = None, channels: Sequence[str] | None = None
     ) -> AsyncIterator[LiveEvent]:
-        queue: asyncio.Queue[LiveEvent] = asyncio.Queue(self._queue_size)
+        queue: asyncio.Queue[LiveEvent | GraphUnavailable] = asyncio.Queue(self._queue_size)
         self._queues.add(queue)
         try:
             while True:
                 event = await queue.get()
+                if isinstance(event, GraphUnavailable):
+                    raise event
                 if types is not None and event.item.type not in types:
                     continue
                 if channels is not None and event.item.channel not in channels:
@@ -110,6 +126,11 @@ class Broker:
             window = since - _OVERLAP if since else started - _OVERLAP
             try:
                 rows = await graph.query("events-received-since", since=window, limit=limit)
+            except GraphUnavailable as exc:
+                log.warning("live poller: %s; ending %d subscriptions", exc.code, len(self._queues))
+                self._fail(exc)
+                since = None
+                continue
             except OmnidError as exc:
                 log.warning("live poller: %s", exc.code)
                 continue

@@ -21,6 +21,12 @@ with its mode and seconds. Unset (None, the default) they cost one attribute che
     graph.on_statement = lambda name, rows, seconds: seen.append((name, rows, seconds))
     await Ingestor(graph).ingest_batch(items)   # seen: ("merge-identifiers", 4, 0.003), ...
     graph.on_statement = None
+
+Two retry budgets: transient errors (writers deadlocking on each other) are retried for
+``settings.retry_seconds``, but an unreachable server only for
+``settings.unavailable_seconds`` from the first connection error, so that a request
+gets its GRAPH_UNAVAILABLE answer in bounded time instead of hanging for the driver's
+30 s; the same retries reconnect by themselves once Neo4j is back.
 """
 
 from __future__ import annotations
@@ -193,6 +199,8 @@ class Graph:
             max_transaction_retry_time=settings.retry_seconds,
             max_connection_pool_size=50,
             connection_acquisition_timeout=30.0,
+            # a server that accepts no connection (stopped, or frozen) answers in bounded time
+            connection_timeout=settings.unavailable_seconds,
             notifications_min_severity="OFF",
         )
         return cls(driver, settings, statements or load_statements())
@@ -255,8 +263,7 @@ class Graph:
         stmt = self.statements[name]
         self.queries += 1
         query = neo4j.Query(stmt.cypher, timeout=_TX_TIMEOUT, metadata=_metadata(name))
-        deadline = time.monotonic() + self.settings.retry_seconds
-        delay = 0.05
+        retry = _Retry(self.settings, first_transient_delay=0.05, max_transient_delay=1.0)
         while True:
             try:
                 async with self.driver.session(
@@ -266,14 +273,10 @@ class Graph:
                     result = await session.run(query, _sealed(params))
                     return await _shaped(result, stmt)
             except Exception as exc:
-                if (
-                    isinstance(exc, neo4j_errors.Neo4jError | neo4j_errors.DriverError)
-                    and exc.is_retryable()
-                    and time.monotonic() + delay < deadline
-                ):
-                    log.info("retrying read %s after a transient error", name)
-                    await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                    delay = min(delay * 2, 1.0)
+                delay = retry.delay(exc)
+                if delay is not None:
+                    log.info("retrying read %s after %s", name, type(exc).__name__)
+                    await asyncio.sleep(delay)
                     continue
                 if _is_omnid_error(exc):
                     raise _translate(exc) from None
@@ -341,18 +344,63 @@ class Graph:
         async def work(tx: AsyncManagedTransaction) -> T:
             return await fn(Tx(tx, self), *args, **kwargs)
 
-        unit = neo4j.unit_of_work(
-            timeout=_TX_TIMEOUT, metadata=_metadata(getattr(fn, "__name__", "tx"))
-        )(work)
-        try:
-            async with self.driver.session(database=self.settings.neo4j_database) as session:
-                if mode == "write":
-                    return await session.execute_write(unit)
-                return await session.execute_read(unit)
-        except Exception as exc:
-            if _is_omnid_error(exc):
-                raise _translate(exc) from None
-            raise
+        name = getattr(fn, "__name__", "tx")
+        unit = neo4j.unit_of_work(timeout=_TX_TIMEOUT, metadata=_metadata(name))(work)
+        # The driver's own retry loop has one budget for every retryable error; with
+        # its budget at zero it tries once, and ``_Retry`` decides here.
+        retry = _Retry(self.settings, first_transient_delay=1.0, max_transient_delay=8.0)
+        while True:
+            try:
+                async with self.driver.session(
+                    database=self.settings.neo4j_database, max_transaction_retry_time=0.0
+                ) as session:
+                    if mode == "write":
+                        return await session.execute_write(unit)
+                    return await session.execute_read(unit)
+            except Exception as exc:
+                delay = retry.delay(exc)
+                if delay is not None:
+                    log.warning("retrying %s after %s", name, type(exc).__name__)
+                    await asyncio.sleep(delay)
+                    continue
+                if _is_omnid_error(exc):
+                    raise _translate(exc) from None
+                raise
+
+
+class _Retry:
+    """Whether an error is worth another attempt, and after how long (``None``: no).
+
+    Transient errors get ``settings.retry_seconds`` from the first attempt, with
+    exponential backoff and jitter; connection errors get ``settings.unavailable_seconds``
+    from the first connection error, polling every quarter second or so.
+    """
+
+    __slots__ = ("_down_until", "_max_transient", "_settings", "_transient", "_transient_until")
+
+    def __init__(
+        self, settings: Settings, *, first_transient_delay: float, max_transient_delay: float
+    ) -> None:
+        self._settings = settings
+        self._transient_until = time.monotonic() + settings.retry_seconds
+        self._transient = first_transient_delay
+        self._max_transient = max_transient_delay
+        self._down_until: float | None = None
+
+    def delay(self, exc: BaseException) -> float | None:
+        if not isinstance(exc, neo4j_errors.Neo4jError | neo4j_errors.DriverError):
+            return None
+        if not exc.is_retryable():
+            return None
+        now = time.monotonic()
+        if _is_connection_error(exc):
+            if self._down_until is None:
+                self._down_until = now + self._settings.unavailable_seconds
+            delay = 0.25 * random.uniform(0.8, 1.2)
+            return delay if now + delay < self._down_until else None
+        delay = self._transient * random.uniform(0.8, 1.2)
+        self._transient = min(self._transient * 2, self._max_transient)
+        return delay if now + delay < self._transient_until else None
 
 
 def _metadata(work: str) -> dict[str, str]:

@@ -59,6 +59,7 @@ async def _serve(session_graph: Graph, **changes: Any) -> AsyncIterator[ServerIn
             },
             "max_page_size": 100,
             "max_batch_size": 50,
+            "max_body_bytes": 256 * 1024,
             **changes,
         }
     )

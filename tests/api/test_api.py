@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import AsyncIterator
 from typing import Any
+
+import pytest
 
 from service.settings import Settings
 from tests.api.conftest import READ_KEY, WRITE_KEY, Api
@@ -368,3 +372,79 @@ async def test_compiled_lookups_follow_their_setting(api: Api, settings: Setting
     assert body == {"data": {"person": None}}
     if api.plans is not None:
         assert api.plans.answered >= 1
+
+
+async def test_keys_scopes_for_every_operation_kind(api: Api) -> None:
+    remove = """mutation { removeIdentifier(record: {source: "crm", id: "1"},
+        identifier: {type: EMAIL, value: "a@example.org"}) { status } }"""
+    assert (await api.gql(remove, key=READ_KEY))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for headers in (
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic dGVzdC1yZWFkLWtleTo="},
+        {"Authorization": f"Bearer {READ_KEY}x"},
+        {"X-API-Key": READ_KEY[:-1]},
+    ):
+        response = await api.client.post(
+            "/graphql",
+            json={"query": '{ person(identifier: {type: EMAIL, value: "a@example.org"}) { id } }'},
+            headers=headers,
+        )
+        body = response.json()
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", headers
+        assert READ_KEY not in response.text
+
+
+def test_keys_are_compared_in_constant_time_against_every_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from service.api import auth
+
+    compared: list[bytes] = []
+    real = hmac.compare_digest
+
+    def compare(a: bytes, b: bytes) -> bool:
+        compared.append(a)
+        return real(a, b)
+
+    monkeypatch.setattr(auth.hmac, "compare_digest", compare)
+    keys = {"k1": ["read"], "k2": ["write"], "k3": ["admin"]}
+    assert auth.authenticate("k1", keys).scopes == frozenset({"read"})
+    assert compared == [b"k1", b"k2", b"k3"]  # no early exit on the match
+    assert auth.authenticate("k3", keys).scopes == frozenset({"admin", "write", "read"})
+    assert auth.authenticate("k4", keys).scopes is None
+
+
+async def test_body_over_the_limit_is_refused_before_parsing(api: Api) -> None:
+    limit = 256 * 1024  # the api fixture's OMNID_MAX_BODY_BYTES
+    huge = '{"query": "{ __typename }", "variables": {"x": "' + "a" * limit + '"}}'
+    response = await api.client.post(
+        "/graphql",
+        content=huge,
+        headers={"Authorization": f"Bearer {READ_KEY}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "field": "body"}
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it comes
+        yield b'{"query": "{ __typename }", "variables": {"x": "'
+        for _ in range(limit // 8192 + 2):
+            yield b"a" * 8192
+        yield b'"}}'
+
+    response = await api.client.post(
+        "/graphql",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {READ_KEY}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+    # just under the limit goes through, and the service still answers
+    ok = '{"query": "{ __typename }", "variables": {"x": "' + "a" * (limit - 100) + '"}}'
+    response = await api.client.post(
+        "/graphql",
+        content=ok,
+        headers={"Authorization": f"Bearer {READ_KEY}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": {"__typename": "Query"}}
