@@ -56,7 +56,9 @@ CALL () {
   MATCH (a)-[:OF]->(b) WHERE NOT b:Person OR NOT (a:Item OR a:Identifier)
   RETURN 'stray OF' AS problem, coalesce(a.key, a.id) AS key
   UNION ALL
-  MATCH (n) WHERE NOT (n:Item OR n:Identifier OR n:Person OR n:PersonAlias)
+  MATCH (n)
+  WHERE NOT (n:Item OR n:Identifier OR n:Person OR n:PersonAlias OR n:Consent
+             OR n:Suppressed OR n:SuppressionList OR n:ErasureReceipt)
   RETURN 'unknown node' AS problem, toString(elementId(n)) AS key
   UNION ALL
   MATCH (n:Person&PersonAlias)
@@ -84,3 +86,7 @@ MATCH (n)
 WHERE n:Identifier OR n:Event
 SET n.ingest = CASE WHEN $with_ingest THEN 'older-omnid' END
 SET n.shared = CASE WHEN n:Identifier THEN coalesce(n.shared, false) END;
+
+// name: count-consents$
+MATCH (c:Consent)
+RETURN count(c) AS consents;
