@@ -15,7 +15,9 @@ def ingestor(graph: Graph) -> PrivacyIngestor:
     return PrivacyIngestor(graph)
 
 
-def record(source: str, id: str, *identifiers: tuple[str, Any], **attributes: Any) -> dict[str, Any]:
+def record(
+    source: str, id: str, *identifiers: tuple[str, Any], **attributes: Any
+) -> dict[str, Any]:
     return {
         "kind": "record",
         "source": source,
