@@ -111,7 +111,8 @@ def neo4j_logs(settings: Settings) -> str:
     return "\n".join(p.read_text(errors="replace") for p in sorted(logs.glob("*.log*")))
 
 
-UPSERT = "mutation($items: [RecordInput!]!) { upsertRecords(items: $items) { status error { message } } }"
+UPSERT = """
+mutation($items: [RecordInput!]!) { upsertRecords(items: $items) { status error { message } } }"""
 PERSON = """query($t: IdentifierType!, $v: String!) {
   person(identifier: {type: $t, value: $v, country: "ES"}) {
     id consents { status } identifiers { value } journey { edges { node { id } } }
@@ -160,7 +161,8 @@ async def test_the_service_logs_no_personal_value(
         if i["kind"] == "consent"
     ]
     body = await api.gql(
-        "mutation($items: [ConsentInput!]!) { recordConsents(items: $items) { status error { message } } }",
+        "mutation($items: [ConsentInput!]!) "
+        "{ recordConsents(items: $items) { status error { message } } }",
         {"items": consents},
     )
     assert body["data"]["recordConsents"][1]["status"] == "ERROR"
