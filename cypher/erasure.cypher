@@ -169,7 +169,9 @@ ORDER BY event, at, key;
 OPTIONAL MATCH (v:SuppressionList {id: 'suppressed'})
 RETURN coalesce(v.version, 0) AS version;
 
-// name: bump-suppression-version!
+// name: bump-suppression-version$
+// Returns the new version.
 MERGE (v:SuppressionList {id: 'suppressed'})
   ON CREATE SET v.version = 0
-SET v.version = v.version + 1;
+SET v.version = v.version + 1
+RETURN v.version AS version;

@@ -125,7 +125,7 @@ async def erase_person(
     reason = _check_reason(reason)
     policy = policy or ResolutionPolicy.from_settings(graph.settings)
     now = datetime.now(UTC)
-    receipt = await graph.write(
+    receipt, hashes, version = await graph.write(
         _erase_tx, person_id, reason, requested_by, suppression, policy, now
     )
     log.info(
@@ -136,7 +136,8 @@ async def erase_person(
         receipt.identifiers,
         receipt.consents,
     )
-    await suppression.refresh(graph)
+    if version is not None:
+        suppression.changed(version, added=hashes)
     return receipt
 
 
@@ -168,7 +169,8 @@ async def _erase_tx(
     suppression: Suppression,
     policy: ResolutionPolicy,
     now: datetime,
-) -> ErasureReceipt:
+) -> tuple[ErasureReceipt, list[str], int | None]:
+    """The erasure, the hashes it suppressed and the list's new version (None: none)."""
     scope = await tx.run("erasure-scope", id=person_id)
     if scope is None:
         raise NotFound("no person has this id")
@@ -189,9 +191,11 @@ async def _erase_tx(
     gone = await tx.run("erasure-delete-identifiers", keys=keys)
     remaining = set(await tx.run("existing-identifiers", keys=keys) or [])
     erased = [k for k in keys if k not in remaining]
-    if erased:
-        await tx.run("suppress", hashes=sorted(suppression.hash(k) for k in erased), now=now)
-        await tx.run("bump-suppression-version")
+    hashes = sorted(suppression.hash(k) for k in erased)
+    version = None
+    if hashes:
+        await tx.run("suppress", hashes=hashes, now=now)
+        version = int(await tx.run("bump-suppression-version"))
     receipt = ErasureReceipt(
         id=str(uuid.uuid4()),
         at=now,
@@ -206,7 +210,7 @@ async def _erase_tx(
     )
     row = receipt.to_dict()
     await tx.run("create-erasure-receipt", receipt=row)
-    return receipt
+    return receipt, hashes, version
 
 
 async def erasures(graph: Graph, since: datetime | None = None) -> list[ErasureReceipt]:
@@ -219,13 +223,16 @@ async def unsuppress(graph: Graph, identifier: Identifier, suppression: Suppress
     """Forget one suppressed identifier (the customer came back of their own will).
     Whether it was suppressed."""
 
-    async def unsuppress_tx(tx: Tx) -> bool:
-        found = await tx.run("unsuppress", hash=suppression.hash(identifier.key))
-        if found:
-            await tx.run("bump-suppression-version")
-        return bool(found)
+    hashed = suppression.hash(identifier.key)
 
-    done = await graph.write(unsuppress_tx)
-    await suppression.refresh(graph)
+    async def unsuppress_tx(tx: Tx) -> int | None:
+        if not await tx.run("unsuppress", hash=hashed):
+            return None
+        return int(await tx.run("bump-suppression-version"))
+
+    version = await graph.write(unsuppress_tx)
+    done = version is not None
+    if version is not None:
+        suppression.changed(version, removed=[hashed])
     log.info("unsuppressed one %s identifier: %s", identifier.type, "found" if done else "absent")
     return done

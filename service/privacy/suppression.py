@@ -58,6 +58,16 @@ class Suppression:
             self.hashes = frozenset(hashes)
             self._version = version
 
+    def changed(
+        self, version: int, *, added: Iterable[str] = (), removed: Iterable[str] = ()
+    ) -> None:
+        """This process moved the list to ``version``: apply the change in place when the
+        list it holds is the one just before (else the next ``refresh`` reloads it all;
+        reloading after every erasure made each one read the whole list)."""
+        if self._version is not None and version == self._version + 1:
+            self.hashes = (self.hashes | frozenset(added)) - frozenset(removed)
+            self._version = version
+
     def suppressed(self, identifier: Identifier) -> bool:
         return bool(self.hashes) and self.hash(identifier.key) in self.hashes
 
