@@ -34,6 +34,7 @@ from service.errors import (
     NotFound,
     OmnidError,
     ResolutionConflict,
+    Suppressed,
     Unauthenticated,
 )
 from service.identity.contract import CHANNELS, Item, parse_item
@@ -64,6 +65,7 @@ __all__ = [
     "ResolutionConflict",
     "ResolutionPolicy",
     "Settings",
+    "Suppressed",
     "Unauthenticated",
     "explain",
     "find_person",

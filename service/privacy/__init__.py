@@ -10,3 +10,24 @@ A layer above the read models (it reads persons) and below the API and the CLI::
     erasure       the right to be forgotten, in one transaction, with a receipt
     export        subject access: everything known about a person, as one document
 """
+
+from service.privacy.consents import ConsentView, ContactPoint, PersonConsents, consents_of
+from service.privacy.erasure import ErasureReceipt, erase_person, erasures, unsuppress
+from service.privacy.export import EXPORT_FORMAT, export_person
+from service.privacy.ingest import PrivacyIngestor
+from service.privacy.suppression import Suppression
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "ConsentView",
+    "ContactPoint",
+    "ErasureReceipt",
+    "PersonConsents",
+    "PrivacyIngestor",
+    "Suppression",
+    "consents_of",
+    "erase_person",
+    "erasures",
+    "export_person",
+    "unsuppress",
+]
