@@ -115,10 +115,25 @@ RETURN collect(e.key) AS keys, collect(elementId(e)) AS ids;
 
 // name: delete-orphan-identifiers$(keys)
 // An identifier no record or event carries any more is evidence of nothing: remove it,
-// exactly as if it had never been sent. Returns the keys deleted.
+// exactly as if it had never been sent. Returns the keys deleted. One a consent was
+// given through (cypher/consent.cypher) stays for the consent, as it is before any
+// record carries it: out of its person, not shared (resolution treats it as deleted).
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})
 USING INDEX SEEK i:Identifier(key)
 WHERE NOT EXISTS { (i)<-[:HAS]-(:Item) }
-DETACH DELETE i
+CALL (i) {
+  WITH i
+  WHERE EXISTS { (i)<-[:THROUGH]-(:Consent) }
+  OPTIONAL MATCH (i)-[o:OF]->(:Person)
+  DELETE o
+  SET i.linking = CASE WHEN i.shared AND i.blocked IS NULL THEN true ELSE i.linking END
+  REMOVE i.shared, i.sharedReason
+}
+CALL (i) {
+  WITH i
+  WHERE NOT EXISTS { (i)<-[:THROUGH]-(:Consent) }
+  DETACH DELETE i
+}
 RETURN collect(k) AS keys;
+

@@ -47,6 +47,25 @@ FOR (i:Identifier) ON (i.type);
 CREATE RANGE INDEX identifier_shared IF NOT EXISTS
 FOR (i:Identifier) ON (i.shared);
 
+// name: schema-consent-key!
+// One consent per source and id: key = consent/<source>/<id>.
+CREATE CONSTRAINT consent_key IF NOT EXISTS
+FOR (c:Consent) REQUIRE c.key IS UNIQUE;
+
+// name: schema-suppressed-hash!
+// Erased identifiers, as keyed hashes (service/privacy/suppression.py).
+CREATE CONSTRAINT suppressed_hash IF NOT EXISTS
+FOR (s:Suppressed) REQUIRE s.hash IS UNIQUE;
+
+// name: schema-erasure-receipt-id!
+CREATE CONSTRAINT erasure_receipt_id IF NOT EXISTS
+FOR (r:ErasureReceipt) REQUIRE r.id IS UNIQUE;
+
+// name: schema-erasure-receipt-at!
+// `erasures(since:)` lists receipts by time.
+CREATE RANGE INDEX erasure_receipt_at IF NOT EXISTS
+FOR (r:ErasureReceipt) ON (r.at);
+
 // name: schema-await!
 // Wait until every index is online before anything relies on it.
 CALL db.awaitIndexes(300);

@@ -412,8 +412,11 @@ def _render_conf(settings: Settings, home: Path) -> str:
         ("db.transaction.timeout", "120s"),
         # Logs older than the last checkpoint only serve backups and point-in-time
         # recovery, which a local server does not offer. A day of them was 66 GB after a
-        # morning of benchmark loads (and filled the disk): keep them bounded by size.
-        ("db.tx_log.rotation.retention_policy", "512M size"),
+        # morning of benchmark loads (and filled the disk). They also hold every value
+        # written, erased ones included, until pruned (README, "Privacy"): keep one file
+        # past the last checkpoint, and rotate files small so that one is soon pruned.
+        ("db.tx_log.rotation.retention_policy", "1 files"),
+        ("db.tx_log.rotation.size", "32M"),
         # Netty's default quiet period makes every stop wait 2 x 5 s for nothing.
         ("internal.dbms.bolt.netty_server_shutdown_quiet_period", "0"),
     ]

@@ -12,6 +12,7 @@ never from a layer above (``tests/test_layers.py`` checks it)::
 
     cli/                the ``omnid`` command (it serves the API)
     api/                GraphQL over HTTP
+    privacy/            consent, erasure with suppression, subject access export
     read/               read models: persons, journeys, explain, stats, live events
     identity/           what comes in: the input contract, identifiers and their
                         normalization, ingest and write-time resolution
@@ -33,6 +34,7 @@ from service.errors import (
     NotFound,
     OmnidError,
     ResolutionConflict,
+    Suppressed,
     Unauthenticated,
 )
 from service.identity.contract import CHANNELS, Item, parse_item
@@ -63,6 +65,7 @@ __all__ = [
     "ResolutionConflict",
     "ResolutionPolicy",
     "Settings",
+    "Suppressed",
     "Unauthenticated",
     "explain",
     "find_person",

@@ -5,6 +5,7 @@
     │   ├── InvalidIdentifier   INVALID_IDENTIFIER    a value cannot be normalized
     │   └── LimitExceeded       LIMIT_EXCEEDED        a batch, page or value is too large
     ├── NotFound                NOT_FOUND             no person, record or identifier answers
+    ├── Suppressed              SUPPRESSED            every identifier of an item was erased
     ├── AmbiguousIdentifier     AMBIGUOUS_IDENTIFIER  a non-linking identifier has many persons
     ├── AccessDenied
     │   ├── Unauthenticated     UNAUTHENTICATED       no or unknown API key
@@ -39,6 +40,7 @@ __all__ = [
     "NotFound",
     "OmnidError",
     "ResolutionConflict",
+    "Suppressed",
     "Unauthenticated",
     "UnknownStatement",
     "mask",
@@ -106,6 +108,12 @@ class NotFound(OmnidError):
     """Raised when no person, record or identifier answers a lookup."""
 
     code = "NOT_FOUND"
+
+
+class Suppressed(OmnidError):
+    """Raised for an item whose identifiers were all erased on request (suppressed)."""
+
+    code = "SUPPRESSED"
 
 
 class AmbiguousIdentifier(OmnidError):

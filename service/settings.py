@@ -27,11 +27,22 @@ from pydantic_settings import (
 
 from service.errors import InvalidInput
 
-__all__ = ["DEV_API_KEY", "DEV_NEO4J_PASSWORD", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_CONSENT_PURPOSES",
+    "DEV_API_KEY",
+    "DEV_NEO4J_PASSWORD",
+    "DEV_SUPPRESSION_SECRET",
+    "Settings",
+    "load_settings",
+]
 
 #: Documented development defaults. ``omnid serve`` warns when it runs with them.
 DEV_NEO4J_PASSWORD = "omnid-dev-password"
 DEV_API_KEY = "omnid-dev-key"
+DEV_SUPPRESSION_SECRET = "omnid-dev-suppression-secret"
+
+#: What a customer can consent to (``OMNID_CONSENT_PURPOSES`` replaces the list).
+DEFAULT_CONSENT_PURPOSES = ("marketing", "profiling", "personalization", "tracking")
 
 #: Per identifier type, the co-occurrence limits that make a value "shared": a PHONE seen
 #: on items together with more than 4 distinct EMAILs belongs to no single customer
@@ -76,7 +87,7 @@ class Settings(BaseSettings):
     #: uvicorn worker processes for `omnid serve`. Subscribers of one worker get events
     #: written through another one from its poller (see service/read/live.py), a little later.
     workers: int = Field(1, ge=1, le=64, validation_alias=_alias("OMNID_WORKERS"))
-    #: API key -> scopes (read, write, admin). JSON in the environment.
+    #: API key -> scopes (read, write, privacy, admin). JSON in the environment.
     api_keys: dict[str, list[str]] = Field(
         default_factory=lambda: {DEV_API_KEY: ["read", "write", "admin"]},
         validation_alias=_alias("OMNID_API_KEYS"),
@@ -160,6 +171,18 @@ class Settings(BaseSettings):
     #: others are in Neo4j ("Fifth session"). Also the most transactions one large
     #: ``ingest_batch`` call (a GraphQL mutation) is cut into ("Sixth session").
     ingest_writers: int = Field(3, ge=1, le=16, validation_alias=_alias("OMNID_INGEST_WRITERS"))
+
+    # Privacy (service/privacy/).
+    consent_purposes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CONSENT_PURPOSES),
+        min_length=1,
+        validation_alias=_alias("OMNID_CONSENT_PURPOSES"),
+    )
+    #: Key of the HMAC-SHA256 that keeps erased identifiers as suppression hashes
+    #: (never their values). Changing it forgets every suppression: keep it with backups.
+    suppression_secret: SecretStr = Field(
+        SecretStr(DEV_SUPPRESSION_SECRET), validation_alias=_alias("OMNID_SUPPRESSION_SECRET")
+    )
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
         return f"Settings(neo4j_uri={self.neo4j_uri!r}, neo4j_user={self.neo4j_user!r}, ...)"

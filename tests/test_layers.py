@@ -16,8 +16,9 @@ LAYERS = {
     "service.store": 1,
     "service.identity": 2,
     "service.read": 3,
-    "service.api": 4,
-    "service.cli": 5,  # serves the API and exports its schema
+    "service.privacy": 4,  # consent, erasure, export: reads persons, writes through identity
+    "service.api": 5,
+    "service.cli": 6,  # serves the API and exports its schema
 }
 
 

@@ -77,3 +77,33 @@ MERGE (e)-[h:HAS]->(i)
 MATCH (i:Identifier)
 RETURN i.key AS key, i.linking AS linking, coalesce(i.shared, false) AS shared,
        i.blocked IS NOT NULL AS blocked;
+
+// name: bench-persons-with-keys(n)
+// Up to n persons with one linking identifier each (how bench/privacy.py finds the same
+// customers again in a second load of the same items, where person ids differ).
+MATCH (p:Person)<-[:OF]-(i:Identifier)
+WITH p, min(i.key) AS key
+RETURN p.id AS id, key
+ORDER BY key
+LIMIT $n;
+
+// name: baseline-detach-delete-person$(key)
+// bench/privacy.py's baseline: the nodes an erasure removes, deleted plainly by the
+// person an identifier belongs to (its items, linking identifiers and aliases; no
+// re-evaluation, no suppression, no receipt). Returns how many nodes went.
+MATCH (:Identifier {key: $key})-[:OF]->(p:Person)
+CALL (p) {
+  MATCH (p)<-[:OF]-(n)
+  RETURN collect(n) AS members
+}
+CALL (p) {
+  MATCH (a:PersonAlias)-[:MERGED_INTO]->(p)
+  RETURN collect(a) AS aliases
+}
+WITH p, members + aliases AS nodes
+CALL (nodes) {
+  UNWIND nodes AS n
+  DETACH DELETE n
+}
+DETACH DELETE p
+RETURN size(nodes) + 1 AS deleted;

@@ -31,11 +31,17 @@ from service.api.schema import Schema, build_schema
 from service.api.web import web_routes
 from service.errors import OmnidError
 from service.gc_tuning import tune_gc
-from service.identity.ingest import Ingestor
+from service.privacy.ingest import PrivacyIngestor
 from service.read import models as readmodels
 from service.read.coalesce import Coalescer
 from service.read.live import Broker
-from service.settings import DEV_API_KEY, DEV_NEO4J_PASSWORD, Settings, load_settings
+from service.settings import (
+    DEV_API_KEY,
+    DEV_NEO4J_PASSWORD,
+    DEV_SUPPRESSION_SECRET,
+    Settings,
+    load_settings,
+)
 from service.store.graph import Graph
 from service.store.schema import apply_schema, missing_schema
 
@@ -82,12 +88,12 @@ class _GraphQL(GraphQL[Context, None]):
 class _State:
     def __init__(self) -> None:
         self.graph: Graph | None = None
-        self.ingestor: Ingestor | None = None
+        self.ingestor: PrivacyIngestor | None = None
         self.pages: Pages | None = None
         self.lookup: Lookup | None = None  # what compiled lookups read with
         self.broker = Broker()
 
-    def ready(self) -> tuple[Graph, Ingestor, Broker]:
+    def ready(self) -> tuple[Graph, PrivacyIngestor, Broker]:
         if self.graph is None or self.ingestor is None:
             raise RuntimeError("the app is not started (lifespan did not run)")
         return self.graph, self.ingestor, self.broker
@@ -109,7 +115,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own = graph is None
         state.graph = graph or Graph.connect(settings)
-        state.ingestor = Ingestor(state.graph, on_commit=state.broker.publish)
+        state.ingestor = PrivacyIngestor(state.graph, on_commit=state.broker.publish)
         state.pages = Coalescer(
             partial(readmodels.person_pages, state.graph),
             concurrency=settings.lookup_concurrency,
@@ -120,6 +126,8 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             log.warning("using the development Neo4j password; set NEO4J_PASSWORD")
         if DEV_API_KEY in settings.api_keys:
             log.warning("the development API key is enabled; set OMNID_API_KEYS")
+        if settings.suppression_secret.get_secret_value() == DEV_SUPPRESSION_SECRET:
+            log.warning("using the development suppression secret; set OMNID_SUPPRESSION_SECRET")
         try:
             await apply_schema(state.graph)
         except OmnidError as exc:

@@ -11,7 +11,8 @@ from strawberry.dataloader import DataLoader
 
 from service.api.auth import Access, authenticate
 from service.errors import AmbiguousIdentifier
-from service.identity.ingest import Ingestor
+from service.privacy.consents import PersonConsents, consents_of
+from service.privacy.ingest import PrivacyIngestor
 from service.read import models as readmodels
 from service.read.coalesce import Coalescer
 from service.read.live import Broker
@@ -60,6 +61,10 @@ class Loaders:
         return DataLoader(load_fn=partial(readmodels.journeys, self.graph))
 
     @cached_property
+    def consents(self) -> DataLoader[str, PersonConsents]:
+        return DataLoader(load_fn=partial(consents_of, self.graph))
+
+    @cached_property
     def pages(self) -> DataLoader[readmodels.PageRequest, readmodels.PersonPage | None]:
         """A person with their identifiers and first journey page in one statement:
         ``Query.person`` loads it, then primes ``identifiers`` and ``journeys``. An
@@ -72,7 +77,7 @@ class Loaders:
 class Context:
     graph: Graph
     settings: Settings
-    ingestor: Ingestor
+    ingestor: PrivacyIngestor
     broker: Broker
     access: Access
     #: The service's person-page loads, shared by concurrent requests

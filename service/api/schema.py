@@ -32,6 +32,7 @@ from service.api.types.ingest import (
     record_to_contract,
 )
 from service.api.types.person import Event, Explanation, Person
+from service.api.types.privacy import Consent, PrivacyMutation, PrivacyQuery, consents_for
 from service.errors import LimitExceeded, NotFound
 from service.read import models as readmodels
 from service.settings import Settings, load_settings
@@ -50,7 +51,7 @@ Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
-class Query:
+class Query(PrivacyQuery):
     @strawberry.field(
         description=(
             "The person an identifier (normalized first) or a person id points at; null "
@@ -119,7 +120,7 @@ async def _ingest(info: Info, items: list[dict[str, Any]]) -> list[ItemResult]:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(PrivacyMutation):
     @strawberry.mutation(
         description=(
             "Upsert records (each replaces what its source sent before). One result per "
@@ -151,6 +152,15 @@ class Mutation:
 class LiveEvent:
     event: Event
     person: Person
+
+    @strawberry.field(
+        description=(
+            "The person's effective consents when the event was delivered (as "
+            "`person.consents`): enough to decide on an SMS without a second call."
+        )
+    )
+    async def consents(self, info: Info) -> list[Consent]:
+        return await consents_for(info, str(self.person.id), False)
 
 
 @strawberry.type

@@ -6,6 +6,9 @@
     omnid resolve TYPE VALUE [--country ES] [--json]
     omnid explain TYPE VALUE TYPE VALUE [--country ES] [--json]
     omnid stats [--json]
+    omnid erase TYPE VALUE | --id ID --reason R [--json]
+    omnid export TYPE VALUE | --id ID [--output FILE]
+    omnid unsuppress TYPE VALUE
 
 and, from the development tools when they are installed (``devtools.commands``):
 
@@ -31,6 +34,7 @@ import typer
 
 from service.cli.importing import import_
 from service.cli.lookup import explain, resolve
+from service.cli.privacy import erase, export, unsuppress_
 from service.cli.schema import schema_app
 from service.cli.serve import serve
 from service.cli.shell import OmnidGroup
@@ -52,6 +56,9 @@ app.command("import")(import_)
 app.command()(resolve)
 app.command()(explain)
 app.command()(stats)
+app.command()(erase)
+app.command()(export)
+app.command("unsuppress")(unsuppress_)
 
 
 def _plug_in(app: typer.Typer) -> None:

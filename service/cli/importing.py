@@ -40,7 +40,7 @@ from service.identity.files import (
     import_lines,
     read_file,
 )
-from service.identity.ingest import Ingestor
+from service.privacy.ingest import PrivacyIngestor
 from service.settings import load_settings
 from service.store.graph import Graph
 from service.store.schema import apply_schema
@@ -83,7 +83,7 @@ def import_(
     mapping: Annotated[
         Path | None, typer.Option(help="CSV column mapping (JSON); flags override it.")
     ] = None,
-    kind: Annotated[str | None, typer.Option(help="CSV: record or event.")] = None,
+    kind: Annotated[str | None, typer.Option(help="CSV: record, event or consent.")] = None,
     source: Annotated[str | None, typer.Option(help="CSV: the source system (pos, crm…).")] = None,
     id_column: Annotated[str | None, typer.Option(help="CSV: column of the source's id.")] = None,
     time_column: Annotated[str | None, typer.Option(help="CSV events: column of the time.")] = None,
@@ -99,6 +99,12 @@ def import_(
         list[str] | None,
         typer.Option(help="CSV: TYPE=column, repeatable (EMAIL=email --identifier PHONE=tel)."),
     ] = None,
+    purpose: Annotated[str | None, typer.Option(help="CSV consents: purpose of all rows.")] = None,
+    purpose_column: Annotated[
+        str | None, typer.Option(help="CSV consents: purpose column.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="CSV consents: status of all rows.")] = None,
+    status_column: Annotated[str | None, typer.Option(help="CSV consents: status column.")] = None,
     country: Annotated[str | None, typer.Option(help="CSV: ISO country of all rows.")] = None,
     country_column: Annotated[str | None, typer.Option(help="CSV: country column.")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV: field delimiter [,].")] = None,
@@ -114,7 +120,7 @@ def import_(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import records and events from files, in batches; safe to run twice.
+    """Import records, events and consents from files, in batches; safe to run twice.
 
     Exit code 1 when any line was rejected (see the report file).
     """
@@ -131,6 +137,10 @@ def import_(
         type_column=type_column,
         country=country,
         country_column=country_column,
+        purpose=purpose,
+        purpose_column=purpose_column,
+        status=status,
+        status_column=status_column,
         delimiter=delimiter,
     )
     for spec in identifier or []:
@@ -140,7 +150,7 @@ def import_(
 
     async def work(graph: Graph) -> list[ImportTally]:
         await apply_schema(graph)
-        ingestor = Ingestor(graph)
+        ingestor = PrivacyIngestor(graph)
         one_report = RejectReport(report, include_input=report_input) if report else None
         tallies = []
         with _progress() as progress:
@@ -190,7 +200,7 @@ async def ingest_items(graph: Graph, items: list[dict[str, Any]], name: str) -> 
     with _progress() as progress:
         task = progress.add_task(name, total=len(items) or 1, items=0)
         return await import_lines(
-            Ingestor(graph),
+            PrivacyIngestor(graph),
             lines,
             name=name,
             on_progress=functools.partial(_advance, progress, task),

@@ -27,6 +27,7 @@ from service.cli.shell import (
 )
 from service.errors import NotFound
 from service.identity.identifiers import Identifier
+from service.privacy.consents import consents_of
 from service.read import models as readmodels
 from service.read.profile import Candidates, profile
 from service.settings import load_settings
@@ -94,10 +95,23 @@ async def _profile(graph: Graph, ident: Identifier) -> dict[str, Any]:
                 "lastSeen": iso(i.last_seen),
             }
         )
+    consents = (await consents_of(graph, [found.person.id]))[0]
     return {
         "query": query,
         "person": _person_dict(found.person),
         "identifiers": by_type,
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "channel": c.channel,
+                "status": c.status,
+                "at": iso(c.at),
+                "source": c.source,
+                "id": c.id,
+                "through": list(c.through),
+            }
+            for c in consents.effective()
+        ],
         "records": [
             {
                 "source": r.source,
@@ -184,6 +198,20 @@ def _render_profile(data: dict[str, Any]) -> Panel:
             escape(compact(r["attributes"])),
         )
     parts.append(recs if data["records"] else Text("No records", style="dim"))
+
+    consents = Table(title="Consents (effective)", title_justify="left", expand=True)
+    for column in ("purpose", "channel", "status", "given", "source", "id"):
+        consents.add_column(column)
+    for c in data["consents"]:
+        consents.add_row(
+            escape(c["purpose"]),
+            c["channel"],
+            c["status"],
+            short(c["at"]),
+            escape(c["source"]),
+            escape(c["id"]),
+        )
+    parts.append(consents if data["consents"] else Text("No consents", style="dim"))
 
     for channel, summary in data["channels"].items():
         events = Table(

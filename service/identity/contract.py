@@ -13,13 +13,22 @@ layer and returns an ``Item``, or raises ``InvalidInput`` naming the offending f
 A record is what a source knows now (sending it again replaces it); an event is
 immutable (sending the same source and id again changes nothing). Unknown top-level
 fields are kept as attributes.
+
+A consent is a third, immutable kind, parsed by ``parse_consent`` (it never reaches
+resolution: it attaches to the identifiers it was given through)::
+
+    {"kind": "consent", "source": "newsletter", "id": "opt-77",
+     "identifiers": [{"type": "EMAIL", "value": "ana@example.com"}],
+     "purpose": "marketing", "channel": "EMAIL", "status": "granted",
+     "at": "2026-03-01T12:00:00Z", "evidence": {"form": "footer", "textVersion": "v3"}}
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -29,10 +38,14 @@ from service.identity.identifiers import DEFAULT_RULES, Identifier, IdentifierRu
 
 __all__ = [
     "CHANNELS",
+    "CONSENT_CHANNELS",
+    "CONSENT_STATUSES",
     "MAX_ATTRIBUTES_BYTES",
     "MAX_IDENTIFIERS_PER_ITEM",
+    "Consent",
     "Item",
     "item_key",
+    "parse_consent",
     "parse_item",
 ]
 
@@ -51,6 +64,19 @@ CHANNELS = (
     "POST",
     "OTHER",
 )
+#: Channels a consent is given for, and the identifier type each one reaches the
+#: customer through (``ALL``: every channel, any contact point).
+CONSENT_CHANNELS: dict[str, str | None] = {
+    "EMAIL": "EMAIL",
+    "SMS": "PHONE",
+    "PHONE": "PHONE",
+    "PUSH": "DEVICE",
+    "APP": "DEVICE",
+    "WEB": "DEVICE",
+    "POST": "ADDRESS",
+    "ALL": None,
+}
+CONSENT_STATUSES = ("granted", "denied", "withdrawn")
 MAX_IDENTIFIERS_PER_ITEM = 50
 MAX_ATTRIBUTES_BYTES = 64 * 1024
 
@@ -106,7 +132,9 @@ def parse_item(raw: object, *, rules: IdentifierRules = DEFAULT_RULES) -> Item:
         raise InvalidInput("an item must be a JSON object", field="item")
     kind = raw.get("kind")
     if kind not in ("record", "event"):
-        raise InvalidInput("must be 'record' or 'event'", field="kind")
+        raise InvalidInput(
+            "must be 'record' or 'event' here (consents: parse_consent)", field="kind"
+        )
     source = _required_str(raw, "source")
     if not _SOURCE.match(source):
         raise InvalidInput(
@@ -246,3 +274,128 @@ def _timestamp(value: object, name: str) -> datetime:
     if parsed.tzinfo is None:
         raise InvalidInput("needs a timezone (e.g. 'Z' or '+01:00')", field=name)
     return parsed.astimezone(UTC)
+
+
+_CONSENT_FIELDS = {
+    "kind",
+    "source",
+    "id",
+    "identifiers",
+    "purpose",
+    "channel",
+    "status",
+    "at",
+    "country",
+    "evidence",
+}
+_MAX_EVIDENCE_BYTES = 4 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """A validated consent: what a customer said, through which identifiers, and when.
+
+    Immutable like an event: ``consent/<source>/<id>`` is stored once.
+    """
+
+    source: str
+    id: str
+    identifiers: tuple[Identifier, ...]
+    purpose: str
+    channel: str
+    status: str
+    at: datetime
+    evidence: dict[str, Any] = field(default_factory=dict)
+    country: str | None = None
+    key: str = field(init=False, repr=False, compare=False)
+    kind: Literal["consent"] = field(default="consent", init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", item_key("consent", self.source, self.id))
+
+
+def parse_consent(
+    raw: object,
+    *,
+    purposes: Sequence[str],
+    rules: IdentifierRules = DEFAULT_RULES,
+) -> Consent:
+    """Validate one consent item; raise ``InvalidInput`` naming the field if it is bad.
+
+    ``purposes``: the configured list (``OMNID_CONSENT_PURPOSES``). Evidence is a flat
+    object of short values (the form, the text version shown); an IP address is refused,
+    under any name: it is personal data the consent does not need.
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("an item must be a JSON object", field="item")
+    if raw.get("kind") != "consent":
+        raise InvalidInput("must be 'consent'", field="kind")
+    unknown = sorted(set(raw) - _CONSENT_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            f"unknown field (known: {', '.join(sorted(_CONSENT_FIELDS))})", field=str(unknown[0])
+        )
+    source = _required_str(raw, "source")
+    if not _SOURCE.match(source):
+        raise InvalidInput(
+            "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+            field="source",
+        )
+    ident = _required_str(raw, "id")
+    if len(ident) > _MAX_ID:
+        raise LimitExceeded(f"is longer than {_MAX_ID} characters", field="id")
+    country = _country(raw.get("country"))
+    identifiers = _identifiers(raw.get("identifiers"), country=country, rules=rules)
+    if not identifiers:
+        raise InvalidInput("a consent needs at least one identifier", field="identifiers")
+    purpose = _required_str(raw, "purpose").lower()
+    if purpose not in purposes:
+        raise InvalidInput(f"must be one of {', '.join(purposes)}", field="purpose")
+    channel = _required_str(raw, "channel").upper()
+    if channel not in CONSENT_CHANNELS:
+        raise InvalidInput(f"must be one of {', '.join(CONSENT_CHANNELS)}", field="channel")
+    status = _required_str(raw, "status").lower()
+    if status not in CONSENT_STATUSES:
+        raise InvalidInput(f"must be one of {', '.join(CONSENT_STATUSES)}", field="status")
+    return Consent(
+        source,
+        ident,
+        identifiers,
+        purpose,
+        channel,
+        status,
+        _timestamp(raw.get("at"), "at"),
+        _evidence(raw.get("evidence")),
+        country,
+    )
+
+
+_IP_NAME = re.compile(r"(^|[^a-z])ip([^a-z]|$)|ipaddress|ip_?addr", re.IGNORECASE)
+
+
+def _evidence(value: object) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInput("must be a JSON object", field="evidence")
+    evidence: dict[str, Any] = {}
+    for name, entry in value.items():
+        where = f"evidence.{name}"
+        if _IP_NAME.search(str(name)):
+            raise InvalidInput("an IP address is not kept as consent evidence", field=where)
+        if entry is not None and not isinstance(entry, str | int | float | bool):
+            raise InvalidInput("must be a string, number or boolean", field=where)
+        if isinstance(entry, str) and _is_ip(entry):
+            raise InvalidInput("an IP address is not kept as consent evidence", field=where)
+        evidence[str(name)] = entry
+    if len(_attributes_text(evidence)) > _MAX_EVIDENCE_BYTES:
+        raise LimitExceeded(f"is larger than {_MAX_EVIDENCE_BYTES} bytes", field="evidence")
+    return evidence
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip())
+    except ValueError:
+        return False
+    return True

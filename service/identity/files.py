@@ -78,6 +78,10 @@ _MAPPING_KEYS = {
     "type_column",
     "country",
     "country_column",
+    "purpose",
+    "purpose_column",
+    "status",
+    "status_column",
     "identifiers",
     "ignore",
     "delimiter",
@@ -98,6 +102,12 @@ class CsvMapping:
     type_column: str | None = None
     country: str | None = None
     country_column: str | None = None
+    #: Consents (``kind: consent``): the purpose and status, for all rows or per column;
+    #: the other columns become the consent's evidence.
+    purpose: str | None = None
+    purpose_column: str | None = None
+    status: str | None = None
+    status_column: str | None = None
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (TYPE, column)
     ignore: list[str] = field(default_factory=list)
     delimiter: str = ","
@@ -159,21 +169,29 @@ class CsvMapping:
 
     def check(self, name: str, header: list[str]) -> None:
         """Refuse a mapping that cannot produce items from file ``name`` with ``header``."""
-        if self.kind not in ("record", "event"):
-            raise InvalidInput("must be 'record' or 'event'", field="--kind")
+        if self.kind not in ("record", "event", "consent"):
+            raise InvalidInput("must be 'record', 'event' or 'consent'", field="--kind")
         if not self.source:
             raise InvalidInput("a CSV import needs the source system", field="--source")
         if not self.id_column:
             raise InvalidInput(
                 "a CSV import needs the column of the source's id", field="--id-column"
             )
-        if self.kind == "event":
+        if self.kind in ("event", "consent"):
+            plural = f"{self.kind}s"
             if not self.time_column:
-                raise InvalidInput("events need the column of their time", field="--time-column")
+                raise InvalidInput(f"{plural} need the column of their time", field="--time-column")
             if not (self.channel or self.channel_column):
-                raise InvalidInput("events need --channel or --channel-column", field="--channel")
-            if not (self.type or self.type_column):
-                raise InvalidInput("events need --type or --type-column", field="--type")
+                raise InvalidInput(
+                    f"{plural} need --channel or --channel-column", field="--channel"
+                )
+        if self.kind == "event" and not (self.type or self.type_column):
+            raise InvalidInput("events need --type or --type-column", field="--type")
+        if self.kind == "consent":
+            if not (self.purpose or self.purpose_column):
+                raise InvalidInput("consents need --purpose or --purpose-column", field="--purpose")
+            if not (self.status or self.status_column):
+                raise InvalidInput("consents need --status or --status-column", field="--status")
         if not self.identifiers:
             raise InvalidInput("map at least one column, e.g. EMAIL=email", field="--identifier")
         missing = sorted(c for c in self._columns() if c not in header)
@@ -190,6 +208,8 @@ class CsvMapping:
             self.channel_column,
             self.type_column,
             self.country_column,
+            self.purpose_column,
+            self.status_column,
         ]
         return [c for c in named if c] + [c for _, c in self.identifiers]
 
@@ -205,15 +225,20 @@ class CsvMapping:
             for kind, column in self.identifiers
             if row[column].strip()
         ]
-        if self.kind == "event":
+        if self.kind in ("event", "consent"):
             item["at"] = row[self.time_column or ""]
             item["channel"] = self.channel or row[self.channel_column or ""]
+        if self.kind == "event":
             item["type"] = self.type or row[self.type_column or ""]
+        if self.kind == "consent":
+            item["purpose"] = self.purpose or row[self.purpose_column or ""]
+            item["status"] = self.status or row[self.status_column or ""]
         country = self.country or (row[self.country_column] if self.country_column else "")
         if country.strip():
             item["country"] = country
         used = set(self._columns()) | set(self.ignore)
-        item["attributes"] = {k: v for k, v in row.items() if k not in used and v != ""}
+        rest = {k: v for k, v in row.items() if k not in used and v != ""}
+        item["evidence" if self.kind == "consent" else "attributes"] = rest
         return item
 
 

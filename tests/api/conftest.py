@@ -19,6 +19,7 @@ from service.store.graph import Graph
 
 READ_KEY = "test-read-key"
 WRITE_KEY = "test-write-key"
+PRIVACY_KEY = "test-privacy-key"
 ADMIN_KEY = DEV_API_KEY
 
 
@@ -55,6 +56,7 @@ async def _serve(session_graph: Graph, **changes: Any) -> AsyncIterator[ServerIn
             "api_keys": {
                 READ_KEY: ["read"],
                 WRITE_KEY: ["write"],
+                PRIVACY_KEY: ["privacy"],
                 ADMIN_KEY: ["admin"],
             },
             "max_page_size": 100,

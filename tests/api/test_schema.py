@@ -43,7 +43,7 @@ def test_there_are_examples() -> None:
 
 async def test_every_example_operation_runs(api: Api) -> None:
     queries = [p for p in EXAMPLES if not p.read_text().lstrip("# \n").count("subscription ")]
-    order = ["upsert-records", "record-events", "counter-lookup", "explain"]
+    order = ["upsert-records", "record-events", "record-consents", "counter-lookup", "explain"]
     queries.sort(key=lambda p: order.index(p.stem) if p.stem in order else len(order))
     for path in queries:
         body = await api.gql(path.read_text(encoding="utf-8"))
@@ -77,6 +77,7 @@ async def test_subscription_example_delivers_committed_events(api: Api, path: Pa
         phones = [i["value"] for i in payload["person"]["identifiers"] if i["type"] == "PHONE"]
         assert phones == ["+34600123456"]
         assert {"channel": "STORE", "events": 1} in payload["person"]["channels"]
+        assert payload["consents"] == []  # none recorded: not contactable
 
 
 async def test_subscription_requires_a_key(api: Api) -> None:

@@ -8,8 +8,10 @@ RETURN p.id AS id, p.splitFrom AS splitFrom, p.mergedFrom AS mergedFrom,
        [(p)<-[:OF]-(n) | n.key] AS members;
 
 // name: testing-identifiers
-// Every identifier with its status and how many OF relationships leave it.
+// Every identifier with its status and how many OF relationships leave it; not those
+// only consents hold (no item carries them: they belong to no person).
 MATCH (x:Identifier)
+WHERE EXISTS { (x)<-[:HAS]-() } OR NOT EXISTS { (x)<-[:THROUGH]-() }
 RETURN x.key AS key, x.type AS type, x.linking AS linking, x.shared AS shared,
        x.sharedReason AS reason, x.blocked AS blocked,
        COUNT { (x)-[:OF]->() } AS ofs,
@@ -56,7 +58,9 @@ CALL () {
   MATCH (a)-[:OF]->(b) WHERE NOT b:Person OR NOT (a:Item OR a:Identifier)
   RETURN 'stray OF' AS problem, coalesce(a.key, a.id) AS key
   UNION ALL
-  MATCH (n) WHERE NOT (n:Item OR n:Identifier OR n:Person OR n:PersonAlias)
+  MATCH (n)
+  WHERE NOT (n:Item OR n:Identifier OR n:Person OR n:PersonAlias OR n:Consent
+             OR n:Suppressed OR n:SuppressionList OR n:ErasureReceipt)
   RETURN 'unknown node' AS problem, toString(elementId(n)) AS key
   UNION ALL
   MATCH (n:Person&PersonAlias)
@@ -84,3 +88,34 @@ MATCH (n)
 WHERE n:Identifier OR n:Event
 SET n.ingest = CASE WHEN $with_ingest THEN 'older-omnid' END
 SET n.shared = CASE WHEN n:Identifier THEN coalesce(n.shared, false) END;
+
+// name: count-consents$
+MATCH (c:Consent)
+RETURN count(c) AS consents;
+
+// name: testing-identity-counts^
+// Nodes and relationships of the identity graph: not receipts or the suppression list,
+// nor the aliases merges leave (history: persons an erasure re-merges leave some).
+CALL () {
+  MATCH (n)
+  WHERE n:Item OR n:Identifier OR n:Person OR n:Consent
+  RETURN count(n) AS nodes
+}
+CALL () {
+  MATCH (a)-[r]->()
+  WHERE a:Item OR a:Identifier OR a:Consent
+  RETURN count(r) AS relationships
+}
+RETURN nodes, relationships;
+
+// name: testing-all-properties
+// Every node's and relationship's properties, with its labels or type (the erasure
+// proof scans them for personal values).
+CALL () {
+  MATCH (n)
+  RETURN labels(n) AS what, properties(n) AS properties
+  UNION ALL
+  MATCH ()-[r]->()
+  RETURN [type(r)] AS what, properties(r) AS properties
+}
+RETURN what, properties;

@@ -21,6 +21,13 @@ from service.api.lookup import (
     selects,
 )
 from service.api.types.common import Channel, IdentifierType
+from service.api.types.privacy import (
+    Consent,
+    ConsentChannel,
+    ContactPoint,
+    consents_for,
+    contactable_for,
+)
 from service.read import models as readmodels
 
 __all__ = [
@@ -202,6 +209,27 @@ class Person:
             views = await loader.load(str(self.id))
         wanted = [t.value for t in types] if types is not None else None
         return [PersonIdentifier.of(v) for v in filter_identifiers(views, wanted)]
+
+    @strawberry.field(
+        description=(
+            "Effective consent per purpose and channel (the latest by when it was given, "
+            "over every identifier of the person), with provenance; every consent, oldest "
+            "first, with `history: true`."
+        )
+    )
+    async def consents(self, info: Info, history: bool = False) -> list[Consent]:
+        return await consents_for(info, str(self.id), history)
+
+    @strawberry.field(
+        description=(
+            "The contact points a purpose may use on a channel: each one whose latest "
+            "consent (given through it, or for ALL channels) is a grant. None without consent."
+        )
+    )
+    async def contactable(
+        self, info: Info, purpose: str, channel: ConsentChannel
+    ) -> list[ContactPoint]:
+        return await contactable_for(info, str(self.id), purpose, channel)
 
     @strawberry.field
     async def records(self, info: Info) -> list[Record]:

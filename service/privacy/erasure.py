@@ -1,0 +1,238 @@
+"""The right to be forgotten: erase a person, in one transaction, with a receipt.
+
+Erasing reuses the write path as it is: every record and event of the person is
+rewritten as a record with no identifier (events are relabelled records for the
+transaction's length), so resolution removes what they carried exactly as it removes
+an identifier from a record: values shared with other customers are re-evaluated
+(a phone that was "shared" only because of this person links again, and the persons it
+joins merge), identifiers nobody carries any more are deleted. What is left is then
+deleted: the emptied items and the persons they were left in, the identifiers kept only
+for consents, those consents, and the aliases of persons merged into this one. Values
+other customers still carry (a household address) stay, without this person's links.
+
+Each identifier the erasure deleted is kept as a keyed hash (``Suppression``) so later
+items do not bring it back, and a receipt records who asked, why and how much went:
+counts only, no personal value. Nothing is half-done: it all commits or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from service.errors import InvalidInput, LimitExceeded, NotFound
+from service.identity.contract import Item
+from service.identity.identifiers import Identifier
+from service.identity.resolution import ResolutionPolicy, resolve_batch_tx
+from service.privacy.suppression import Suppression
+from service.read.models import find_person, parse_time
+from service.store.graph import Graph, Tx
+
+__all__ = ["ErasureReceipt", "erase_person", "erasures", "person_id_for", "unsuppress"]
+
+log = logging.getLogger("omnid")
+
+MAX_REASON = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReceipt:
+    """What one erasure removed. Counts only: no identifier, no person id."""
+
+    id: str
+    at: datetime
+    requested_by: str
+    reason: str
+    records: int
+    events: int
+    identifiers: int
+    consents: int
+    aliases: int
+    suppressed: int
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ErasureReceipt:
+        at = parse_time(row["at"])
+        assert at is not None
+        return cls(
+            id=row["id"],
+            at=at,
+            requested_by=row["requestedBy"],
+            reason=row["reason"],
+            records=row["records"],
+            events=row["events"],
+            identifiers=row["identifiers"],
+            consents=row["consents"],
+            aliases=row["aliases"],
+            suppressed=row["suppressed"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "requestedBy": self.requested_by,
+            "reason": self.reason,
+            "records": self.records,
+            "events": self.events,
+            "identifiers": self.identifiers,
+            "consents": self.consents,
+            "aliases": self.aliases,
+            "suppressed": self.suppressed,
+        }
+
+
+async def person_id_for(
+    graph: Graph, *, id: str | None = None, identifier: Identifier | None = None
+) -> str:
+    """The person id to act on, from an id or an identifier; exactly one must be given."""
+    if (id is None) == (identifier is None):
+        raise InvalidInput("give either `id` or `identifier`", field="id")
+    if id is not None:
+        if not id.strip():
+            raise InvalidInput("must not be empty", field="id")
+        return id.strip()
+    assert identifier is not None
+    person = await find_person(graph, identifier)
+    if person is None:
+        raise NotFound(f"no person is known by this {identifier.type} identifier")
+    return person.id
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("is required (a ticket reference, a request date)", field="reason")
+    if len(reason) > MAX_REASON:
+        raise LimitExceeded(f"is longer than {MAX_REASON} characters", field="reason")
+    return reason
+
+
+async def erase_person(
+    graph: Graph,
+    person_id: str,
+    *,
+    reason: str,
+    requested_by: str,
+    suppression: Suppression,
+    policy: ResolutionPolicy | None = None,
+) -> ErasureReceipt:
+    """Erase one person (an id or an alias of it); ``NotFound`` if none answers."""
+    reason = _check_reason(reason)
+    policy = policy or ResolutionPolicy.from_settings(graph.settings)
+    now = datetime.now(UTC)
+    receipt, hashes, version = await graph.write(
+        _erase_tx, person_id, reason, requested_by, suppression, policy, now
+    )
+    log.info(
+        "erased a person: receipt=%s records=%d events=%d identifiers=%d consents=%d",
+        receipt.id,
+        receipt.records,
+        receipt.events,
+        receipt.identifiers,
+        receipt.consents,
+    )
+    if version is not None:
+        suppression.changed(version, added=hashes)
+    return receipt
+
+
+def _emptied(row: dict[str, Any]) -> Item:
+    """A record or event of the person as a record with no identifier. Its key stays
+    the node's own (``event/…`` for an event, relabelled a record for the erasure), so
+    the write path finds the node it rewrites."""
+    item = Item("record", row["source"], row["id"], ())
+    object.__setattr__(item, "key", row["key"])
+    return item
+
+
+def _mentions(reason: str, identifiers: Sequence[dict[str, Any]]) -> bool:
+    """Whether the reason quotes one of the person's values (raw or normalized)."""
+    folded = reason.casefold()
+    for x in identifiers:
+        for value in [x["value"], *(x["display"] or [])]:
+            text = str(value or "").casefold()
+            if len(text) >= 4 and text in folded:
+                return True
+    return False
+
+
+async def _erase_tx(
+    tx: Tx,
+    person_id: str,
+    reason: str,
+    requested_by: str,
+    suppression: Suppression,
+    policy: ResolutionPolicy,
+    now: datetime,
+) -> tuple[ErasureReceipt, list[str], int | None]:
+    """The erasure, the hashes it suppressed and the list's new version (None: none)."""
+    scope = await tx.run("erasure-scope", id=person_id)
+    if scope is None:
+        raise NotFound("no person has this id")
+    if _mentions(reason, scope["identifiers"]):
+        raise InvalidInput("must not quote the person's identifiers", field="reason")
+    items = scope["items"]
+    events = sorted(i["key"] for i in items if i["event"])
+    if events:
+        await tx.run("erasure-events-as-records", keys=events)
+    await resolve_batch_tx(
+        tx, sorted((_emptied(i) for i in items), key=lambda i: i.key), policy, now
+    )
+    aliases = 0
+    if scope["aliases"]:
+        aliases = await tx.run("erasure-delete-aliases", ids=sorted(scope["aliases"]))
+    await tx.run("erasure-delete-items", keys=sorted(i["key"] for i in items))
+    keys = sorted({x["key"] for x in scope["identifiers"]})
+    gone = await tx.run("erasure-delete-identifiers", keys=keys)
+    remaining = set(await tx.run("existing-identifiers", keys=keys) or [])
+    erased = [k for k in keys if k not in remaining]
+    hashes = sorted(suppression.hash(k) for k in erased)
+    version = None
+    if hashes:
+        await tx.run("suppress", hashes=hashes, now=now)
+        version = int(await tx.run("bump-suppression-version"))
+    receipt = ErasureReceipt(
+        id=str(uuid.uuid4()),
+        at=now,
+        requested_by=requested_by,
+        reason=reason,
+        records=len(items) - len(events),
+        events=len(events),
+        identifiers=len(erased),
+        consents=int(gone["consents"]),
+        aliases=int(aliases or 0),
+        suppressed=len(erased),
+    )
+    row = receipt.to_dict()
+    await tx.run("create-erasure-receipt", receipt=row)
+    return receipt, hashes, version
+
+
+async def erasures(graph: Graph, since: datetime | None = None) -> list[ErasureReceipt]:
+    """Erasure receipts since ``since`` (all when None), oldest first."""
+    rows = await graph.query("erasure-receipts", since=since.isoformat() if since else None)
+    return [ErasureReceipt.of(r) for r in rows]
+
+
+async def unsuppress(graph: Graph, identifier: Identifier, suppression: Suppression) -> bool:
+    """Forget one suppressed identifier (the customer came back of their own will).
+    Whether it was suppressed."""
+
+    hashed = suppression.hash(identifier.key)
+
+    async def unsuppress_tx(tx: Tx) -> int | None:
+        if not await tx.run("unsuppress", hash=hashed):
+            return None
+        return int(await tx.run("bump-suppression-version"))
+
+    version = await graph.write(unsuppress_tx)
+    done = version is not None
+    if version is not None:
+        suppression.changed(version, removed=[hashed])
+    log.info("unsuppressed one %s identifier: %s", identifier.type, "found" if done else "absent")
+    return done
