@@ -170,7 +170,9 @@ class Settings(BaseSettings):
     webhook_backoff: float = Field(
         0.5, gt=0, le=600, validation_alias=_alias("OMNID_WEBHOOK_BACKOFF")
     )
-    webhook_timeout: float = Field(5.0, gt=0, le=60, validation_alias=_alias("OMNID_WEBHOOK_TIMEOUT"))
+    webhook_timeout: float = Field(
+        5.0, gt=0, le=60, validation_alias=_alias("OMNID_WEBHOOK_TIMEOUT")
+    )
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
         return f"Settings(neo4j_uri={self.neo4j_uri!r}, neo4j_user={self.neo4j_user!r}, ...)"

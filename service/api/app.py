@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -29,10 +29,13 @@ from service.api.context import Context, Pages
 from service.api.schema import Schema, build_schema
 from service.errors import OmnidError
 from service.gc_tuning import tune_gc
-from service.identity.ingest import Ingestor
+from service.identity.contract import Item
+from service.identity.ingest import CommitHook, Ingestor
+from service.identity.resolution import BatchOutcome
 from service.read import models as readmodels
 from service.read.coalesce import Coalescer
 from service.read.live import Broker
+from service.segments.engine import SegmentEngine
 from service.settings import DEV_API_KEY, DEV_NEO4J_PASSWORD, Settings, load_settings
 from service.store.graph import Graph
 from service.store.schema import apply_schema, missing_schema
@@ -56,6 +59,7 @@ class _GraphQL(GraphQL[Context, None]):
         graph, ingestor, broker = self.state.ready()
         assert self.state.pages is not None  # set with the graph
         return Context(
+            segments=self.state.segments,
             graph=graph,
             settings=graph.settings,
             ingestor=ingestor,
@@ -84,6 +88,13 @@ class _State:
         self.pages: Pages | None = None
         self.lookup: Lookup | None = None  # what compiled lookups read with
         self.broker = Broker()
+        self.segments: SegmentEngine | None = None
+        #: Called after each committed write, in order (live events, then segments).
+        self.listeners: list[CommitHook] = [self.broker.publish]
+
+    async def on_commit(self, items: Sequence[Item], outcome: BatchOutcome) -> None:
+        for listener in self.listeners:
+            await listener(items, outcome)
 
     def ready(self) -> tuple[Graph, Ingestor, Broker]:
         if self.graph is None or self.ingestor is None:
@@ -97,8 +108,13 @@ class _State:
         return self.lookup, graph.settings.api_keys
 
 
-def create_app(settings: Settings | None = None, graph: Graph | None = None) -> Starlette:
-    """Build the ASGI app. Pass ``graph`` to share an open one (tests); else one is opened."""
+def create_app(
+    settings: Settings | None = None,
+    graph: Graph | None = None,
+    segments_factory: Callable[[Graph], SegmentEngine] | None = None,
+) -> Starlette:
+    """Build the ASGI app. Pass ``graph`` to share an open one (tests); else one is opened.
+    ``segments_factory`` builds the segment engine (tests pass one with a manual clock)."""
     tune_gc()
     settings = settings or (graph.settings if graph else load_settings())
     state = _State()
@@ -107,7 +123,10 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own = graph is None
         state.graph = graph or Graph.connect(settings)
-        state.ingestor = Ingestor(state.graph, on_commit=state.broker.publish)
+        make_segments = segments_factory or SegmentEngine
+        state.segments = make_segments(state.graph)
+        state.listeners.append(state.segments.on_commit)
+        state.ingestor = Ingestor(state.graph, on_commit=state.on_commit)
         state.pages = Coalescer(
             partial(readmodels.person_pages, state.graph),
             concurrency=settings.lookup_concurrency,
@@ -127,9 +146,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         # indexed read while anyone is subscribed).
         interval = 0.25 if settings.workers == 1 else 0.05
         poller = asyncio.create_task(state.broker.poll(state.graph, interval=interval))
+        await state.segments.start()
         try:
             yield
         finally:
+            await state.segments.stop()
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await poller

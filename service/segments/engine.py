@@ -169,7 +169,8 @@ class SegmentEngine:
             return
         persons = touched.persons
         if touched.split:
-            persons = persons | set(await self.graph.query("persons-split-from", ids=sorted(persons)))
+            parts = await self.graph.query("persons-split-from", ids=sorted(persons))
+            persons = persons | set(parts or [])
         changes = await evaluate_persons(
             self.graph,
             sorted(persons),
@@ -224,9 +225,9 @@ class SegmentEngine:
         segment = await self.segment(name)
         cursor = segment.cursor
         while True:
-            ids: list[str] = await self.graph.query(
-                "persons-page", after=cursor, limit=_BACKFILL_BATCH
-            ) or []
+            ids: list[str] = (
+                await self.graph.query("persons-page", after=cursor, limit=_BACKFILL_BATCH) or []
+            )
             if ids:
                 changes = await evaluate_persons(
                     self.graph, ids, [segment], now=self.clock.now(), targets=self.targets

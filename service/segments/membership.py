@@ -125,9 +125,7 @@ async def _evaluate_tx(
     await _project(tx, persons, segments, items)
     atoms = [atom for s in segments for atom in s.plan.atoms]
     rows = await tx.run("segment-evaluate", persons=persons, atoms=atoms, now=now.isoformat())
-    stored = await tx.run(
-        "memberships-of", persons=persons, segments=[s.name for s in segments]
-    )
+    stored = await tx.run("memberships-of", persons=persons, segments=[s.name for s in segments])
     upserts, deletes, changed = _diff(rows, stored, segments, now)
     if upserts or deletes:
         await tx.run("apply-memberships", upserts=upserts, deletes=deletes)
@@ -191,7 +189,9 @@ def _diff(
         was = bool(old and old["member"])
         key = f"{segment}|{person}"
         if member or answer.expires:
-            since = old["since"] if (was and member) else (now.isoformat() if member else None)
+            since = (
+                old["since"] if (old and was and member) else (now.isoformat() if member else None)
+            )
             upserts.append(
                 {
                     "key": key,
@@ -253,7 +253,7 @@ async def _record(tx: Tx, changes: list[Change], targets: Sequence[WebhookTarget
                 "person": change.person,
                 "change": change.change,
                 "at": change.at.isoformat(),
-                "cause": change.cause["key"] if change.cause else None,
+                "cause": change.cause["key"] if change.cause is not None else None,
                 "payload": body,
             }
         )

@@ -12,6 +12,7 @@ parked deliveries are retried (``retry_deliveries``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -68,10 +69,8 @@ class Drainer:
                     more = False
                 if not more:
                     self._wake.clear()
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.interval)
-                    except TimeoutError:
-                        pass
 
     async def drain_once(self, client: httpx.AsyncClient) -> bool:
         """Send one round of due deliveries; True when a round found some."""

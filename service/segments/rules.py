@@ -149,8 +149,7 @@ def parse_definition(raw: object, *, identifier_types: Sequence[str] = ()) -> De
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         raise InvalidRule(
-            "must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter "
-            "or digit",
+            "must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit",
             field="name",
         )
     description = raw.get("description", "")
@@ -253,7 +252,8 @@ class _Parser:
             raise InvalidRule("must be an identifier type such as PHONE", field=f"{path}.type")
         if self.identifier_types and kind not in self.identifier_types:
             raise InvalidRule(
-                f"unknown identifier type; expected one of {', '.join(sorted(self.identifier_types))}",
+                "unknown identifier type; expected one of "
+                + ", ".join(sorted(self.identifier_types)),
                 field=f"{path}.type",
             )
         return IdentifierCondition(kind)
@@ -279,10 +279,14 @@ class _Parser:
             raise InvalidRule(f"must be one of {', '.join(CHANNELS)}", field=f"{path}.channel")
         # The consent model is being built beside this; until it is in the graph a
         # consent condition could only be guessed, so it is refused rather than ignored.
-        raise NotAvailable("consent conditions are not available yet (no consent model)", field=path)
+        raise NotAvailable(
+            "consent conditions are not available yet (no consent model)", field=path
+        )
 
 
-def _names(value: object, path: str, pattern: re.Pattern[str] | None, what: str) -> tuple[str, ...] | None:
+def _names(
+    value: object, path: str, pattern: re.Pattern[str] | None, what: str
+) -> tuple[str, ...] | None:
     if value is None:
         return None
     values = [value] if isinstance(value, str) else value
