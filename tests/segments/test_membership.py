@@ -28,7 +28,9 @@ async def test_a_payment_abroad_enters_and_the_window_closing_leaves(rig: Rig) -
     assert entered.change == "ENTERED"
     assert entered.phones == ("+34600120001",)
     assert entered.cause is not None and entered.cause["key"] == "event/cards/p1"
-    members = await rig.graph.query("segment-members", segment="travelling-abroad", after="", limit=10)
+    members = await rig.graph.query(
+        "segment-members", segment="travelling-abroad", after="", limit=10
+    )
     assert [m["person"] for m in members] == [entered.person]
 
     rig.clock.advance(timedelta(days=3))
