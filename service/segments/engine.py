@@ -160,6 +160,10 @@ class SegmentEngine:
                 await self._evaluate(touched)
             except OmnidError as exc:
                 log.warning("segments: evaluation failed: %s", exc.code)
+            except Exception:
+                # Nothing of a failed evaluation is committed (one transaction); the
+                # worker must outlive it, or no later write would be evaluated.
+                log.exception("segments: evaluation failed")
             if not self._signal.is_set():
                 self._idle.set()
 
@@ -218,7 +222,14 @@ class SegmentEngine:
         old = self._backfills.pop(name, None)
         if old is not None:
             old.cancel()
-        self._backfills[name] = asyncio.create_task(self.backfill(name))
+        self._backfills[name] = asyncio.create_task(self._backfill_logged(name))
+
+    async def _backfill_logged(self, name: str) -> None:
+        try:
+            await self.backfill(name)
+        except Exception:
+            # Progress is on the segment: the next start resumes from its cursor.
+            log.exception("segments: background evaluation of %s stopped", name)
 
     async def backfill(self, name: str) -> None:
         """Evaluate every person for one segment, in batches, recording progress on it."""
