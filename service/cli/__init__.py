@@ -6,6 +6,8 @@
     omnid resolve TYPE VALUE [--country ES] [--json]
     omnid explain TYPE VALUE TYPE VALUE [--country ES] [--json]
     omnid stats [--json]
+    omnid segment define FILE | list | show NAME | drop NAME | explain NAME
+                  | members NAME --output members.csv
 
 and, from the development tools when they are installed (``devtools.commands``):
 
@@ -32,6 +34,7 @@ import typer
 from service.cli.importing import import_
 from service.cli.lookup import explain, resolve
 from service.cli.schema import schema_app
+from service.cli.segments import segment_app
 from service.cli.serve import serve
 from service.cli.shell import OmnidGroup
 from service.cli.stats import stats
@@ -52,6 +55,7 @@ app.command("import")(import_)
 app.command()(resolve)
 app.command()(explain)
 app.command()(stats)
+app.add_typer(segment_app, name="segment")
 
 
 def _plug_in(app: typer.Typer) -> None:
