@@ -13,7 +13,8 @@ never from a layer above (``tests/test_layers.py`` checks it)::
     cli/                the ``omnid`` command (it serves the API)
     api/                GraphQL over HTTP
     privacy/            consent, erasure with suppression, subject access export
-    read/               read models: persons, journeys, explain, stats, live events
+    read/ segments/     read models: persons, journeys, explain, stats, live events;
+                        segments: rules, live membership, outbox and webhooks
     identity/           what comes in: the input contract, identifiers and their
                         normalization, ingest and write-time resolution
     store/              Neo4j: named Cypher statements, the graph and its retries, schema

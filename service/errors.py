@@ -3,7 +3,11 @@
     OmnidError                  code
     ├── InvalidInput            INVALID_INPUT         an item or argument breaks the contract
     │   ├── InvalidIdentifier   INVALID_IDENTIFIER    a value cannot be normalized
-    │   └── LimitExceeded       LIMIT_EXCEEDED        a batch, page or value is too large
+    │   ├── LimitExceeded       LIMIT_EXCEEDED        a batch, page or value is too large
+    │   ├── InvalidRule         INVALID_RULE          a segment rule does not parse (names the path)
+    │   ├── SegmentExists       SEGMENT_EXISTS        a segment of that name is already defined
+    │   ├── InvalidWebhook      INVALID_WEBHOOK       a webhook target's URL or host is refused
+    │   └── NotAvailable        NOT_AVAILABLE         a feature this version cannot serve yet
     ├── NotFound                NOT_FOUND             no person, record or identifier answers
     ├── Suppressed              SUPPRESSED            every identifier of an item was erased
     ├── AmbiguousIdentifier     AMBIGUOUS_IDENTIFIER  a non-linking identifier has many persons
@@ -36,10 +40,14 @@ __all__ = [
     "GraphUnavailable",
     "InvalidIdentifier",
     "InvalidInput",
+    "InvalidRule",
+    "InvalidWebhook",
     "LimitExceeded",
+    "NotAvailable",
     "NotFound",
     "OmnidError",
     "ResolutionConflict",
+    "SegmentExists",
     "Suppressed",
     "Unauthenticated",
     "UnknownStatement",
@@ -102,6 +110,31 @@ class LimitExceeded(InvalidInput):
     """Raised when a batch, page or value is larger than the configured limit."""
 
     code = "LIMIT_EXCEEDED"
+
+
+class InvalidRule(InvalidInput):
+    """Raised when a segment definition breaks the rule language; ``field`` is the path
+    in the definition (``rule.all[1].within``)."""
+
+    code = "INVALID_RULE"
+
+
+class SegmentExists(InvalidInput):
+    """Raised when a segment is defined under a name already taken (without replace)."""
+
+    code = "SEGMENT_EXISTS"
+
+
+class InvalidWebhook(InvalidInput):
+    """Raised when a webhook target is not http(s) or its host is not allowed."""
+
+    code = "INVALID_WEBHOOK"
+
+
+class NotAvailable(InvalidInput):
+    """Raised when input asks for something this version cannot serve yet."""
+
+    code = "NOT_AVAILABLE"
 
 
 class NotFound(OmnidError):

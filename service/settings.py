@@ -183,6 +183,28 @@ class Settings(BaseSettings):
     suppression_secret: SecretStr = Field(
         SecretStr(DEV_SUPPRESSION_SECRET), validation_alias=_alias("OMNID_SUPPRESSION_SECRET")
     )
+    # Segments and their delivery (service/segments/).
+    #: Webhook targets, JSON: [{"name", "url", "segments": [...] (empty: all), "secret"}].
+    #: Checked at start (service/segments/webhooks.py): http(s) only, hosts allowed below.
+    webhooks: list[dict[str, Any]] = Field(
+        default_factory=list, validation_alias=_alias("OMNID_WEBHOOKS")
+    )
+    #: Hosts webhook URLs may point at (exact names; no wildcard): a target elsewhere is
+    #: refused, so a configuration mistake cannot send customers' data anywhere.
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list, validation_alias=_alias("OMNID_WEBHOOK_ALLOWED_HOSTS")
+    )
+    #: Attempts before a failing delivery parks its target (until retried by a mutation).
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=100, validation_alias=_alias("OMNID_WEBHOOK_MAX_ATTEMPTS")
+    )
+    #: Seconds before the first retry; doubled each attempt (capped at 5 minutes).
+    webhook_backoff: float = Field(
+        0.5, gt=0, le=600, validation_alias=_alias("OMNID_WEBHOOK_BACKOFF")
+    )
+    webhook_timeout: float = Field(
+        5.0, gt=0, le=60, validation_alias=_alias("OMNID_WEBHOOK_TIMEOUT")
+    )
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
         return f"Settings(neo4j_uri={self.neo4j_uri!r}, neo4j_user={self.neo4j_user!r}, ...)"

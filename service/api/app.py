@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -31,10 +31,14 @@ from service.api.schema import Schema, build_schema
 from service.api.web import web_routes
 from service.errors import OmnidError
 from service.gc_tuning import tune_gc
+from service.identity.contract import Item
+from service.identity.ingest import CommitHook
+from service.identity.resolution import BatchOutcome
 from service.privacy.ingest import PrivacyIngestor
 from service.read import models as readmodels
 from service.read.coalesce import Coalescer
 from service.read.live import Broker
+from service.segments.engine import SegmentEngine
 from service.settings import (
     DEV_API_KEY,
     DEV_NEO4J_PASSWORD,
@@ -64,6 +68,7 @@ class _GraphQL(GraphQL[Context, None]):
         graph, ingestor, broker = self.state.ready()
         assert self.state.pages is not None  # set with the graph
         return Context(
+            segments=self.state.segments,
             graph=graph,
             settings=graph.settings,
             ingestor=ingestor,
@@ -92,6 +97,13 @@ class _State:
         self.pages: Pages | None = None
         self.lookup: Lookup | None = None  # what compiled lookups read with
         self.broker = Broker()
+        self.segments: SegmentEngine | None = None
+        #: Called after each committed write, in order (live events, then segments).
+        self.listeners: list[CommitHook] = [self.broker.publish]
+
+    async def on_commit(self, items: Sequence[Item], outcome: BatchOutcome) -> None:
+        for listener in self.listeners:
+            await listener(items, outcome)
 
     def ready(self) -> tuple[Graph, PrivacyIngestor, Broker]:
         if self.graph is None or self.ingestor is None:
@@ -105,8 +117,13 @@ class _State:
         return self.lookup, graph.settings.api_keys
 
 
-def create_app(settings: Settings | None = None, graph: Graph | None = None) -> Starlette:
-    """Build the ASGI app. Pass ``graph`` to share an open one (tests); else one is opened."""
+def create_app(
+    settings: Settings | None = None,
+    graph: Graph | None = None,
+    segments_factory: Callable[[Graph], SegmentEngine] | None = None,
+) -> Starlette:
+    """Build the ASGI app. Pass ``graph`` to share an open one (tests); else one is opened.
+    ``segments_factory`` builds the segment engine (tests pass one with a manual clock)."""
     tune_gc()
     settings = settings or (graph.settings if graph else load_settings())
     state = _State()
@@ -115,7 +132,10 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own = graph is None
         state.graph = graph or Graph.connect(settings)
-        state.ingestor = PrivacyIngestor(state.graph, on_commit=state.broker.publish)
+        make_segments = segments_factory or SegmentEngine
+        state.segments = make_segments(state.graph)
+        state.listeners.append(state.segments.on_commit)
+        state.ingestor = PrivacyIngestor(state.graph, on_commit=state.on_commit)
         state.pages = Coalescer(
             partial(readmodels.person_pages, state.graph),
             concurrency=settings.lookup_concurrency,
@@ -137,9 +157,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         # indexed read while anyone is subscribed).
         interval = 0.25 if settings.workers == 1 else 0.05
         poller = asyncio.create_task(state.broker.poll(state.graph, interval=interval))
+        await state.segments.start()
         try:
             yield
         finally:
+            await state.segments.stop()
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await poller

@@ -16,6 +16,7 @@ from service.privacy.ingest import PrivacyIngestor
 from service.read import models as readmodels
 from service.read.coalesce import Coalescer
 from service.read.live import Broker
+from service.segments.engine import SegmentEngine
 from service.settings import Settings
 from service.store.graph import Graph
 
@@ -85,6 +86,8 @@ class Context:
     pages: Pages
     request: Any = None
     response: Any = None
+    #: The segment engine (service/segments/engine.py); None where it does not run.
+    segments: SegmentEngine | None = None
     #: Set by strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)

@@ -15,6 +15,7 @@ import strawberry
 from graphql.error import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from service.api.context import Context
@@ -33,6 +34,7 @@ from service.api.types.ingest import (
 )
 from service.api.types.person import Event, Explanation, Person
 from service.api.types.privacy import Consent, PrivacyMutation, PrivacyQuery, consents_for
+from service.api.types.segments import SegmentMutation, SegmentQuery, SegmentSubscription
 from service.errors import LimitExceeded, NotFound
 from service.read import models as readmodels
 from service.settings import Settings, load_settings
@@ -230,9 +232,9 @@ def build_schema(settings: Settings) -> Schema:
         ClientErrors,
     ]
     built = Schema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
+        query=merge_types("Query", (Query, SegmentQuery)),
+        mutation=merge_types("Mutation", (Mutation, SegmentMutation)),
+        subscription=merge_types("Subscription", (Subscription, SegmentSubscription)),
         extensions=extensions,
         execution_context_class=Executor,
     )

@@ -9,6 +9,8 @@
     omnid erase TYPE VALUE | --id ID --reason R [--json]
     omnid export TYPE VALUE | --id ID [--output FILE]
     omnid unsuppress TYPE VALUE
+    omnid segment define FILE | list | show NAME | drop NAME | explain NAME
+                  | members NAME --output members.csv
 
 and, from the development tools when they are installed (``devtools.commands``):
 
@@ -36,6 +38,7 @@ from service.cli.importing import import_
 from service.cli.lookup import explain, resolve
 from service.cli.privacy import erase, export, unsuppress_
 from service.cli.schema import schema_app
+from service.cli.segments import segment_app
 from service.cli.serve import serve
 from service.cli.shell import OmnidGroup
 from service.cli.stats import stats
@@ -59,6 +62,7 @@ app.command()(stats)
 app.command()(erase)
 app.command()(export)
 app.command("unsuppress")(unsuppress_)
+app.add_typer(segment_app, name="segment")
 
 
 def _plug_in(app: typer.Typer) -> None:

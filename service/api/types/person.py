@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -29,6 +29,9 @@ from service.api.types.privacy import (
     contactable_for,
 )
 from service.read import models as readmodels
+
+if TYPE_CHECKING:
+    from service.api.types.segments import SegmentHistoryEntry, SegmentMembership
 
 __all__ = [
     "ChannelSummary",
@@ -295,6 +298,24 @@ class Person:
             )
             for v in views
         ]
+
+    @strawberry.field(description="The segments the person is in now, with since.")
+    async def segments(
+        self, info: Info
+    ) -> list[Annotated[SegmentMembership, strawberry.lazy("service.api.types.segments")]]:
+        from service.api.types.segments import person_segments
+
+        info.context.require("read")
+        return await person_segments(info, str(self.id))
+
+    @strawberry.field(description="Entries into and exits from segments, newest first.")
+    async def segment_history(
+        self, info: Info, first: int = 50
+    ) -> list[Annotated[SegmentHistoryEntry, strawberry.lazy("service.api.types.segments")]]:
+        from service.api.types.segments import person_segment_history
+
+        info.context.require("read")
+        return await person_segment_history(info, str(self.id), first)
 
     @strawberry.field
     async def first_seen(self, info: Info) -> datetime | None:

@@ -1,0 +1,273 @@
+"""Membership of touched persons: evaluate, compare with the stored state, write the
+changes and their outbox rows in one transaction.
+
+One write transaction per evaluation does it all: the new membership states (with
+``since`` and the next time a window closes), the history of entries and exits
+(``SegmentChange``) and one ``WebhookDelivery`` per interested target. A crash before
+its commit leaves nothing to send; after it, the outbox holds everything to deliver.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from service.identity.contract import Item
+from service.segments.compile import verdict
+from service.segments.store import Segment
+from service.segments.webhooks import WebhookTarget
+from service.store.graph import Graph, Tx
+
+__all__ = ["Change", "evaluate_persons", "projection_rows"]
+
+ChangeKind = Literal["ENTERED", "LEFT"]
+
+_last_seq = 0
+
+
+def _next_seq() -> int:
+    """Increasing in this process (wall-clock nanoseconds), so a person's changes keep
+    their order in the outbox across restarts too."""
+    global _last_seq
+    _last_seq = max(_last_seq + 1, time.time_ns())
+    return _last_seq
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    id: str
+    seq: int
+    segment: str
+    version: int
+    person: str
+    change: ChangeKind
+    at: datetime
+    #: The newest event that made a condition hold ({key, type, channel, at}); None
+    #: for an exit by time or for a change no event explains.
+    cause: dict[str, Any] | None
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+
+    def payload(self) -> dict[str, Any]:
+        """What subscribers and webhooks receive."""
+        return {
+            "id": self.id,
+            "change": self.change,
+            "segment": self.segment,
+            "version": self.version,
+            "at": self.at.isoformat(),
+            "person": {"id": self.person, "phones": list(self.phones), "emails": list(self.emails)},
+            "event": self.cause,
+        }
+
+
+def projection_rows(items: Sequence[Item], attributes: frozenset[str]) -> list[dict[str, Any]]:
+    """The scalar attributes rules compare, per item, as ``attr.<name>`` properties."""
+    rows = []
+    for item in items:
+        props = _projected(item.attributes, attributes)
+        # An event is stored once and never changes; a record may have dropped an
+        # attribute it carried, so its projection is rewritten even when empty.
+        if props or item.kind == "record":
+            rows.append({"key": item.key, "props": props})
+    return rows
+
+
+def _projected(attributes: Mapping[str, Any], wanted: frozenset[str]) -> dict[str, Any]:
+    return {
+        f"attr.{k}": v
+        for k, v in attributes.items()
+        if f"attr.{k}" in wanted and isinstance(v, str | int | float | bool)
+    }
+
+
+async def evaluate_persons(
+    graph: Graph,
+    persons: Sequence[str],
+    segments: Sequence[Segment],
+    *,
+    now: datetime,
+    targets: Sequence[WebhookTarget] = (),
+    absorbed: Mapping[str, str] | None = None,
+    items: Sequence[Item] | None = None,
+) -> list[Change]:
+    """Re-evaluate ``persons`` in ``segments``; returns the committed changes.
+
+    ``absorbed`` (merged id -> survivor): their memberships move to the survivor first.
+    ``items``: the items just written, whose attributes are projected; without them the
+    stored attributes of every item of the persons are (the background evaluation).
+    """
+    if not persons or not segments:
+        return []
+    return await graph.write(
+        _evaluate_tx, sorted(set(persons)), segments, now, targets, dict(absorbed or {}), items
+    )
+
+
+async def _evaluate_tx(
+    tx: Tx,
+    persons: list[str],
+    segments: Sequence[Segment],
+    now: datetime,
+    targets: Sequence[WebhookTarget],
+    absorbed: dict[str, str],
+    items: Sequence[Item] | None,
+) -> list[Change]:
+    if absorbed:
+        rows = [{"from": a, "into": b} for a, b in sorted(absorbed.items())]
+        await tx.run("transfer-memberships", rows=rows)
+    await _project(tx, persons, segments, items)
+    atoms = [atom for s in segments for atom in s.plan.atoms]
+    rows = await tx.run("segment-evaluate", persons=persons, atoms=atoms, now=now.isoformat())
+    stored = await tx.run("memberships-of", persons=persons, segments=[s.name for s in segments])
+    upserts, deletes, changed = _diff(rows, stored, segments, now)
+    if upserts or deletes:
+        await tx.run("apply-memberships", upserts=upserts, deletes=deletes)
+    if not changed:
+        return []
+    changes = await _changes(tx, changed, segments, now)
+    await _record(tx, changes, targets)
+    return changes
+
+
+async def _project(
+    tx: Tx, persons: list[str], segments: Sequence[Segment], items: Sequence[Item] | None
+) -> None:
+    wanted = frozenset(a for s in segments for a in s.plan.attributes)
+    if not wanted:
+        return
+    if items is None:
+        stored = await tx.run("items-to-project", persons=persons)
+        rows = [
+            {"key": r["key"], "props": _projected(json.loads(r["attributes"]), wanted)}
+            for r in stored
+        ]
+    else:
+        rows = projection_rows(items, wanted)
+    if rows:
+        await tx.run("project-attributes", rows=rows)
+
+
+@dataclass(slots=True)
+class _Answer:
+    exists: bool = False
+    atoms: dict[int, bool] | None = None
+    expires: str | None = None
+    cause: dict[str, Any] | None = None
+
+
+def _diff(
+    rows: list[dict[str, Any]],
+    stored: list[dict[str, Any]],
+    segments: Sequence[Segment],
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[str], list[tuple[str, str, ChangeKind, Any]]]:
+    answers: dict[tuple[str, str], _Answer] = defaultdict(_Answer)
+    for row in rows:
+        answer = answers[(row["segment"], row["person"])]
+        answer.exists = row["exists"]
+        answer.atoms = answer.atoms or {}
+        answer.atoms[row["atom"]] = bool(row["ok"])
+        if row["expires"] and (answer.expires is None or row["expires"] < answer.expires):
+            answer.expires = row["expires"]
+        if row["ok"] and row["cause"] and answer.cause is None:
+            answer.cause = row["cause"]
+    before = {(r["segment"], r["person"]): r for r in stored}
+    by_name = {s.name: s for s in segments}
+    upserts: list[dict[str, Any]] = []
+    deletes: list[str] = []
+    changed: list[tuple[str, str, ChangeKind, Any]] = []
+    for (segment, person), answer in sorted(answers.items()):
+        member = answer.exists and verdict(by_name[segment].definition.rule, answer.atoms or {})
+        old = before.get((segment, person))
+        was = bool(old and old["member"])
+        key = f"{segment}|{person}"
+        if member or answer.expires:
+            since = (
+                old["since"] if (old and was and member) else (now.isoformat() if member else None)
+            )
+            upserts.append(
+                {
+                    "key": key,
+                    "segment": segment,
+                    "person": person,
+                    "member": member,
+                    "since": since,
+                    "expiresAt": answer.expires,
+                }
+            )
+        elif old is not None:
+            deletes.append(key)
+        if member != was:
+            changed.append((segment, person, "ENTERED" if member else "LEFT", answer.cause))
+    return upserts, deletes, changed
+
+
+async def _changes(
+    tx: Tx,
+    changed: list[tuple[str, str, ChangeKind, Any]],
+    segments: Sequence[Segment],
+    now: datetime,
+) -> list[Change]:
+    persons = sorted({person for _, person, _, _ in changed})
+    contacts = {r["person"]: r for r in await tx.run("contacts-of", persons=persons)}
+    version = {s.name: s.version for s in segments}
+    changes = []
+    for segment, person, kind, cause in changed:
+        contact = contacts.get(person, {})
+        changes.append(
+            Change(
+                id=str(uuid.uuid4()),
+                seq=_next_seq(),
+                segment=segment,
+                version=version[segment],
+                person=person,
+                change=kind,
+                at=now,
+                cause=cause if kind == "ENTERED" else None,
+                phones=tuple(contact.get("phones", ())),
+                emails=tuple(contact.get("emails", ())),
+            )
+        )
+    return changes
+
+
+async def _record(tx: Tx, changes: list[Change], targets: Sequence[WebhookTarget]) -> None:
+    wall = datetime.now(UTC).isoformat()  # deliveries are due by real time, not the test clock
+    change_rows = []
+    deliveries = []
+    for change in changes:
+        body = json.dumps(change.payload(), sort_keys=True)
+        change_rows.append(
+            {
+                "id": change.id,
+                "seq": change.seq,
+                "segment": change.segment,
+                "version": change.version,
+                "person": change.person,
+                "change": change.change,
+                "at": change.at.isoformat(),
+                "cause": change.cause["key"] if change.cause is not None else None,
+                "payload": body,
+            }
+        )
+        for target in targets:
+            if target.wants(change.segment):
+                deliveries.append(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "change": change.id,
+                        "target": target.name,
+                        "person": change.person,
+                        "seq": change.seq,
+                        "body": body,
+                        "at": wall,
+                    }
+                )
+    await tx.run("record-changes", changes=change_rows, deliveries=deliveries)
