@@ -12,7 +12,9 @@ never from a layer above (``tests/test_layers.py`` checks it)::
 
     cli/                the ``omnid`` command (it serves the API)
     api/                GraphQL over HTTP
-    read/               read models: persons, journeys, explain, stats, live events
+    read/ load/         read models: persons, journeys, explain, stats, live events;
+                        the initial load (identity's rules over a whole input, offline,
+                        written with neo4j-admin)
     identity/           what comes in: the input contract, identifiers and their
                         normalization, ingest and write-time resolution
     store/              Neo4j: named Cypher statements, the graph and its retries, schema

@@ -16,6 +16,7 @@ LAYERS = {
     "service.store": 1,
     "service.identity": 2,
     "service.read": 3,
+    "service.load": 3,  # the initial load: identity's rules, offline, beside read/
     "service.api": 4,
     "service.cli": 5,  # serves the API and exports its schema
 }

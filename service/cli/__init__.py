@@ -3,6 +3,7 @@
     omnid serve [--host H] [--port P] [--demo-if-empty/--no-demo]
     omnid schema apply | export [--output graphql/schema.graphql] [--check]
     omnid import FILE... [--mapping map.json] [--kind event --source pos ...] [--report PATH]
+    omnid load --initial FILE... [--mapping map.json] [--csv-only] [--report PATH]
     omnid resolve TYPE VALUE [--country ES] [--json]
     omnid explain TYPE VALUE TYPE VALUE [--country ES] [--json]
     omnid stats [--json]
@@ -30,6 +31,7 @@ from importlib.metadata import entry_points
 import typer
 
 from service.cli.importing import import_
+from service.cli.load import load
 from service.cli.lookup import explain, resolve
 from service.cli.schema import schema_app
 from service.cli.serve import serve
@@ -49,6 +51,7 @@ app = typer.Typer(
 app.command()(serve)
 app.add_typer(schema_app, name="schema")
 app.command("import")(import_)
+app.command()(load)
 app.command()(resolve)
 app.command()(explain)
 app.command()(stats)
