@@ -12,8 +12,8 @@ Bolt 7854, HTTP 7855), which it empties:
 3. the graph emptied, then ``omnid load --initial`` of everything: items/s, and the
    ``import`` phase alone (neo4j-admin on the same nodes and relationships, no
    resolution: the floor);
-4. lookups (``find_person`` by a random customer's email, 1 and 16 concurrent
-   clients) on the big graph, beside step 2's;
+4. lookups (``persons_for_identifier``, what a lookup runs, by a random customer's
+   email, 1 and 16 concurrent clients) on the big graph, beside step 2's;
 5. ``--online-items // 10`` new items through the online path into the big graph,
    beside the same number into the empty graph in step 2.
 """
@@ -40,7 +40,7 @@ from service.identity.files import read_jsonl
 from service.identity.identifiers import normalize
 from service.identity.ingest import Ingestor, chunks
 from service.load.initial import initial_load
-from service.read.models import find_person
+from service.read.models import persons_for_identifier
 from service.settings import Settings, load_settings
 from service.store.graph import Graph
 from service.store.schema import apply_schema
@@ -70,10 +70,10 @@ async def _online(graph: Graph, items: list[dict[str, Any]]) -> float:
 
 
 async def _lookups(graph: Graph, emails: list[str], clients: int) -> tuple[float, float]:
-    """p50 and p99 in ms of ``find_person`` by email, ``clients`` at once."""
+    """p50 and p99 in ms of ``persons_for_identifier`` by email, ``clients`` at once."""
     keys = [normalize("EMAIL", e) for e in emails]
     for key in keys[:50]:  # warm-up
-        await find_person(graph, key)
+        await persons_for_identifier(graph, key)
     times: list[float] = []
     queue = list(keys)
 
@@ -81,7 +81,7 @@ async def _lookups(graph: Graph, emails: list[str], clients: int) -> tuple[float
         while queue:
             key = queue.pop()
             began = time.perf_counter()
-            await find_person(graph, key)
+            await persons_for_identifier(graph, key)
             times.append((time.perf_counter() - began) * 1000)
 
     await asyncio.gather(*(client() for _ in range(clients)))
