@@ -72,7 +72,7 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError
 from service.errors import GraphUnavailable, InvalidInput
 from service.settings import Settings
 
-__all__ = ["LocalStatus", "install", "start", "status", "stop"]
+__all__ = ["LocalControl", "LocalStatus", "install", "load_control", "start", "status", "stop"]
 
 _log = logging.getLogger(__name__)
 
@@ -261,6 +261,34 @@ def status(settings: Settings) -> LocalStatus:
     """Whether the local server is installed and running; changes nothing."""
     home = _home(settings)
     return _status(settings, home, _find_pid(home, repair=False))
+
+
+@dataclass(frozen=True)
+class LocalControl:
+    """This server as ``omnid load --initial`` drives it (``service.load.server``)."""
+
+    settings: Settings
+
+    @property
+    def home(self) -> Path:
+        return _home(self.settings)
+
+    def admin_command(self) -> list[str]:
+        return [_java(), "-Xmx1g", "-cp", str(self.home / "lib" / "*"), ADMIN_CLASS]
+
+    def admin_env(self, conf_dir: Path) -> dict[str, str]:
+        return _java_env(self.home) | {"NEO4J_CONF": str(conf_dir)}
+
+    def stop(self) -> None:
+        stop(self.settings)
+
+    def start(self) -> None:
+        start(self.settings)
+
+
+def load_control(settings: Settings) -> LocalControl:
+    """The ``omnid.server`` entry point: the local server, for initial loads."""
+    return LocalControl(settings)
 
 
 # ---------------------------------------------------------------------------- install

@@ -15,6 +15,8 @@ never from a layer above (``tests/test_layers.py`` checks it)::
     privacy/            consent, erasure with suppression, subject access export
     read/ segments/     read models: persons, journeys, explain, stats, live events;
                         segments: rules, live membership, outbox and webhooks
+    load/               the initial load (identity's rules over a whole input, offline,
+                        written with neo4j-admin)
     identity/           what comes in: the input contract, identifiers and their
                         normalization, ingest and write-time resolution
     store/              Neo4j: named Cypher statements, the graph and its retries, schema

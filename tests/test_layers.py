@@ -16,6 +16,7 @@ LAYERS = {
     "service.store": 1,
     "service.identity": 2,
     "service.read": 3,
+    "service.load": 3,  # the initial load: identity's rules, offline, beside read/
     "service.segments": 3,  # membership evaluated from what identity writes
     "service.privacy": 4,  # consent, erasure, export: reads persons, writes through identity
     "service.api": 5,

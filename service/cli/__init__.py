@@ -3,6 +3,7 @@
     omnid serve [--host H] [--port P] [--demo-if-empty/--no-demo]
     omnid schema apply | export [--output graphql/schema.graphql] [--check]
     omnid import FILE... [--mapping map.json] [--kind event --source pos ...] [--report PATH]
+    omnid load --initial FILE... [--mapping map.json] [--csv-only] [--report PATH]
     omnid resolve TYPE VALUE [--country ES] [--json]
     omnid explain TYPE VALUE TYPE VALUE [--country ES] [--json]
     omnid stats [--json]
@@ -35,6 +36,7 @@ from importlib.metadata import entry_points
 import typer
 
 from service.cli.importing import import_
+from service.cli.load import load
 from service.cli.lookup import explain, resolve
 from service.cli.privacy import erase, export, unsuppress_
 from service.cli.schema import schema_app
@@ -56,6 +58,7 @@ app = typer.Typer(
 app.command()(serve)
 app.add_typer(schema_app, name="schema")
 app.command("import")(import_)
+app.command()(load)
 app.command()(resolve)
 app.command()(explain)
 app.command()(stats)
