@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from service.cli.shell import JsonOption, out, print_json, say
 from service.errors import InvalidInput
 from service.identity.files import CsvMapping, RejectReport, check_file, read_file
-from service.load.initial import LoadReport, initial_load
 from service.load.server import find_control
 from service.settings import load_settings
+
+if TYPE_CHECKING:
+    from service.load.initial import LoadReport
 
 __all__ = ["load"]
 
@@ -59,6 +61,14 @@ def load(
     """
     if not initial:
         raise InvalidInput("only --initial loads exist; use omnid import", field="--initial")
+    try:
+        # Polars and SciPy come with the `load` extra, not with the base install.
+        from service.load.initial import initial_load
+    except ImportError as exc:
+        raise InvalidInput(
+            f"needs the load extra (pip install 'omnid[load]'): {exc.name} is missing",
+            field="--initial",
+        ) from None
     settings = load_settings()
     csv_mapping = CsvMapping.from_file(mapping) if mapping else CsvMapping()
     for path in files:
