@@ -61,6 +61,9 @@ class SegmentEngine:
         drain_interval: float = 0.5,
     ) -> None:
         settings = graph.settings
+        # The same driver, its own Graph: its background statements (scheduler, drainer,
+        # definitions) do not count in the requests' ``graph.queries``.
+        graph = type(graph)(graph.driver, settings, graph.statements)
         self.graph = graph
         self.clock: Clock = clock or SystemClock()
         self.targets = list(targets if targets is not None else targets_from_settings(settings))
