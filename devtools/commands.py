@@ -19,7 +19,7 @@ from service.cli.shell import (
 )
 from service.settings import load_settings
 
-__all__ = ["demo", "neo4j_app"]
+__all__ = ["backup", "demo", "neo4j_app", "restore"]
 
 neo4j_app = typer.Typer(help="A local Neo4j server for development (no Docker needed).")
 
@@ -92,3 +92,25 @@ def demo(
         "try `omnid stats` or `omnid resolve PHONE '+34 600 12 34 56'`",
         soft_wrap=True,
     )
+
+
+def backup(
+    destination: Annotated[
+        Path, typer.Argument(help="Directory for the dump file (<database>.dump).")
+    ],
+) -> None:
+    """Dump the local server's database to a file (the server must be stopped)."""
+    from devtools import backup as backups
+
+    target = backups.backup(load_settings(), destination, log=say)
+    out.print(f"Backup written to {target}")
+
+
+def restore(
+    dump: Annotated[Path, typer.Argument(help="A dump file written by `omnid backup`.")],
+) -> None:
+    """Replace the local server's database with a dump (the server must be stopped)."""
+    from devtools import backup as backups
+
+    backups.restore(load_settings(), dump, log=say)
+    out.print(f"Restored {dump}; start the server with `omnid neo4j start`")

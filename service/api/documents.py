@@ -40,7 +40,12 @@ class Documents:
         """The document of ``text``; a syntax or token-limit error is raised, not cached."""
         document = self._parsed.get(text)
         if document is None:
-            document = parse(text, max_tokens=self.max_tokens)
+            try:
+                document = parse(text, max_tokens=self.max_tokens)
+            except GraphQLError as exc:
+                # syntax errors never reach ClientErrors: give them their code here
+                exc.extensions = {**(exc.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
+                raise
             self._remember(self._parsed, text, document)
         else:
             self._parsed.move_to_end(text)
@@ -56,7 +61,17 @@ class Documents:
         """Validation errors of ``text`` (parsed as ``document``) against one schema."""
         errors = self._errors.get(text)
         if errors is None:
-            errors = validate(schema, document, rules)
+            try:
+                errors = validate(schema, document, rules)
+            except ValueError:
+                # strawberry's depth limiter fails on an operation that selects nothing
+                # (``{ }``): a client's mistake, not a 500 (found by tests/api/test_fuzz.py)
+                errors = [
+                    GraphQLError(
+                        "the operation selects no field",
+                        extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                    )
+                ]
             self._remember(self._errors, text, errors)
         else:
             self._errors.move_to_end(text)

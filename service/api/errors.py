@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from graphql.error import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 
 from service.errors import OmnidError
@@ -55,6 +56,19 @@ class ClientErrors(MaskErrors):
                         positions=error.positions,
                         path=error.path,
                         extensions=extensions,
+                    )
+                )
+            elif isinstance(origin, StrawberryInputCoercionError):
+                # a variable that is not a valid scalar (a DateTime that is not one):
+                # graphql-core's message quotes the value, which may be personal
+                out.append(
+                    GraphQLError(
+                        "a variable or argument has an invalid value (not shown)",
+                        nodes=error.nodes,
+                        source=error.source,
+                        positions=error.positions,
+                        path=error.path,
+                        extensions={"code": "INVALID_INPUT"},
                     )
                 )
             elif origin is None:

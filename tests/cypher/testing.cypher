@@ -119,3 +119,26 @@ CALL () {
   RETURN [type(r)] AS what, properties(r) AS properties
 }
 RETURN what, properties;
+
+// name: testing-digest
+// One line per identifier, item and HAS relationship with the properties two writes of
+// the same input must agree on; left out: times of writing, person ids (random UUIDs;
+// compare partitions instead), raw display forms and the count quoted in a shared
+// reason (both depend on arrival order).
+CALL () {
+  MATCH (x:Identifier)
+  RETURN 'identifier|' + x.key + '|' + x.type + '|' + x.value + '|'
+         + toString(x.linking) + '|' + toString(coalesce(x.shared, false)) + '|'
+         + coalesce(x.blocked, '') AS line
+  UNION ALL
+  MATCH (n:Item)
+  RETURN 'item|' + n.key + '|' + n.source + '|' + n.sourceId + '|'
+         + coalesce(n.channel, '') + '|' + coalesce(n.type, '') + '|'
+         + coalesce(toString(n.at), '') + '|' + coalesce(n.attributes, '') + '|'
+         + coalesce(n.country, '') AS line
+  UNION ALL
+  MATCH (n:Item)-[h:HAS]->(x:Identifier)
+  RETURN 'has|' + n.key + '|' + x.key + '|' + coalesce(h.source, '') AS line
+}
+RETURN line
+ORDER BY line;

@@ -3,12 +3,13 @@
 The session's server (tests/conftest.py) is shared by every other test and must stay up,
 so these tests start a second local server (``devtools.neo4j_local``) in a home of its
 own (``<test home>/../faults``) on ports of its own (``OMNID_FAULTS_BOLT_PORT``, default
-7801, ``OMNID_FAULTS_HTTP_PORT``, default 7802). It is started once for the session and
+7861, ``OMNID_FAULTS_HTTP_PORT``, default 7862). It is started once for the session and
 always stopped at the end, whatever the tests did to it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import time
@@ -22,11 +23,12 @@ from service.settings import Settings
 from service.store.graph import Graph
 from service.store.schema import apply_schema
 from tests.conftest import TEST_HOME, TEST_PASSWORD
+from tests.partition import Partition, snapshot
 from tests.statements import STATEMENTS
 
 FAULTS_HOME = TEST_HOME.parent / "faults"
-FAULTS_BOLT_PORT = os.environ.get("OMNID_FAULTS_BOLT_PORT", "7801")
-FAULTS_HTTP_PORT = os.environ.get("OMNID_FAULTS_HTTP_PORT", "7802")
+FAULTS_BOLT_PORT = os.environ.get("OMNID_FAULTS_BOLT_PORT", "7861")
+FAULTS_HTTP_PORT = os.environ.get("OMNID_FAULTS_HTTP_PORT", "7862")
 #: Faults tests' long variants (bigger files, more kill points): OMNID_FAULTS_LONG=1.
 LONG = os.environ.get("OMNID_FAULTS_LONG", "") not in ("", "0", "false")
 
@@ -97,3 +99,20 @@ async def fault_graph(fault_server: FaultServer) -> AsyncIterator[Graph]:
         yield graph
     finally:
         await graph.close()
+
+
+async def digest(graph: Graph) -> tuple[str, int]:
+    """A hash of every identifier, item and HAS relationship (``testing-digest``), and
+    how many lines went into it."""
+    rows = await graph.query("testing-digest")
+    hashed = hashlib.sha256()
+    for row in rows:
+        hashed.update(row["line"].encode())
+        hashed.update(b"\n")
+    return hashed.hexdigest(), len(rows)
+
+
+async def graph_state(graph: Graph) -> tuple[tuple[str, int], Partition]:
+    """The digest and the partition into persons; ``snapshot`` fails on any broken
+    invariant (duplicate keys, an empty person, an item in no or two persons…)."""
+    return await digest(graph), (await snapshot(graph)).partition
