@@ -1,15 +1,16 @@
 """API latency: a counter lookup over HTTP GraphQL beside the same lookup as one Cypher query.
 
-    python bench/api.py [--persons 50000] [--seconds 20] [--warmup 5] [--live 300]
+    python bench/api.py [--customers 50000] [--seconds 20] [--warmup 5] [--live 300]
                         [--load-batch 5000] [--record-batch 5000] [--workers 1]
                         [--wipe | --reuse]
 
 1. Loads a dataset through omnid's own ingest path (``Ingestor.ingest_batch``):
-   ``--persons`` persons (default 50,000), two identifiers each on average (EMAIL plus
-   PHONE, LOYALTY_CARD or DEVICE: about 100,000) on one CRM record per person, and seven
-   events each on average (about 350,000) across channels, some persons far more active
-   than others. The load time is printed: it is a data point of its own. Records go in
-   batches of ``--record-batch``, events in batches of ``--load-batch`` (5,000 each).
+   ``--customers`` customers (default 50,000) from ``devtools.generate`` (:data:`SHAPE`):
+   their records (about 3 each: eshop, app, pos, crm, newsletter, loyalty) and seven
+   events each on average across channels, some customers far more active than others;
+   households, family tablets, store phones and junk values as in the demo. The load
+   time is printed: it is a data point of its own. Records go in batches of
+   ``--record-batch``, events in batches of ``--load-batch`` (5,000 each).
    ``--reuse`` skips the load when a previous run left the same dataset in the database.
 2. Starts the service (``uvicorn --factory service.api.app:create_app --workers N`` in
    a subprocess, settings from the environment plus an API key of this run and
@@ -18,8 +19,8 @@
    second worker bought no throughput and slowed live delivery (bench/README.md).
 3. From a load client in its own process (asyncio + aiohttp; ``--http-client httpx``
    for the client of earlier runs), 1 then 16 concurrent clients, ``--seconds``
-   each after ``--warmup``, looks people up by a random
-   identifier with their identifiers and their 50 latest events:
+   each after ``--warmup``, looks people up by a random identifier of one
+   customer (``lookup_targets``) with their identifiers and their 50 latest events:
    ``person(identifier:) { id identifiers { type value } journey(first: 50) {...} }``;
    beside it, from the same process, the same lookups as one Cypher query through the
    async driver, without HTTP or GraphQL, read two ways: the minimal statement
@@ -54,8 +55,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,8 @@ from benchlib import (
     table,
 )
 
+from devtools.generate import Shape
+from devtools.generate import generate as generate_shape
 from service.identity.contract import parse_item
 from service.identity.identifiers import IdentifierRules
 from service.identity.ingest import Ingestor
@@ -121,18 +124,6 @@ mutation Pay($id: String!, $at: DateTime!, $type: IdentifierType!, $value: Strin
 }
 """
 
-CHANNELS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
-    ("WEB", 34, ("page_view", "cart_add", "order")),
-    ("APP", 16, ("app_open", "page_view", "order")),
-    ("STORE", 18, ("purchase", "return", "visit")),
-    ("EMAIL", 14, ("email_open", "email_click")),
-    ("CALL_CENTER", 7, ("call", "complaint")),
-    ("SMS", 4, ("sms_click",)),
-    ("SOCIAL", 3, ("like", "message")),
-    ("PAYMENT", 4, ("card_payment",)),
-)
-DOMAINS = ("example.com", "mail.es", "correo.es", "web.de", "orange.fr", "example.org")
-START = datetime(2025, 11, 1, tzinfo=UTC)
 
 #: (type, value as sent, key "TYPE:normalized") of an identifier to look people up by.
 Target = tuple[str, str, str]
@@ -141,78 +132,48 @@ Target = tuple[str, str, str]
 # --------------------------------------------------------------------------- dataset
 
 
+#: The dataset: the demo generator's customers without the named stories (households,
+#: family tablets, store phones at the till, junk values), seven events each on average,
+#: a few far more active than the rest (``devtools.generate``).
+SHAPE = Shape(stories=False, events=(1, 13), activity=1.0)
+#: Types a counter looks people up by.
+LOOKUP_TYPES = frozenset({"EMAIL", "PHONE", "LOYALTY_CARD", "DEVICE"})
+
+
 @dataclass
 class Dataset:
     records: list[dict[str, Any]]
     events: list[dict[str, Any]]
-    identifiers: int
+    identifiers: int  # distinct identifiers the records and events carry
+    targets: list[Target]
 
 
-def generate(persons: int, seed: int) -> Dataset:
-    """One CRM record per person (all its identifiers), about 7 events per person."""
-    rng = random.Random(seed)
-    records: list[dict[str, Any]] = []
-    owned: list[list[dict[str, str]]] = []
-    count = 0
-    for pid in range(persons):
-        idents = [{"type": "EMAIL", "value": f"customer.{pid}@{rng.choice(DOMAINS)}"}]
-        extra = rng.choices((0, 1, 2), weights=(25, 50, 25))[0]
-        for type_ in rng.sample(("PHONE", "LOYALTY_CARD", "DEVICE"), extra):
-            if type_ == "PHONE":
-                value = f"+346{(pid * 7919 + 12345) % 100_000_000:08d}"
-            elif type_ == "LOYALTY_CARD":
-                value = f"7001{pid:08d}"
-            else:
-                value = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            idents.append({"type": type_, "value": value})
-        count += len(idents)
-        owned.append(idents)
-        records.append(
-            {
-                "kind": "record",
-                "source": "crm",
-                "id": f"p{pid}",
-                "identifiers": idents,
-                "attributes": {"name": f"Customer {pid}", "segment": rng.choice("ABC")},
-            }
-        )
-    weights = [rng.lognormvariate(0.0, 1.0) for _ in range(persons)]
-    who = rng.choices(range(persons), weights=weights, k=7 * persons)
-    names = [c[0] for c in CHANNELS]
-    channel_weights = [c[1] for c in CHANNELS]
-    types = {c[0]: c[2] for c in CHANNELS}
-    events: list[dict[str, Any]] = []
-    for index, pid in enumerate(who):
-        channel = rng.choices(names, weights=channel_weights)[0]
-        idents = owned[pid]
-        carried = rng.sample(idents, 2 if len(idents) > 1 and rng.random() < 0.3 else 1)
-        at = START + timedelta(seconds=rng.randint(0, 365 * 86_400))
-        events.append(
-            {
-                "kind": "event",
-                "source": channel.lower(),
-                "id": f"e{index}",
-                "channel": channel,
-                "type": rng.choice(types[channel]),
-                "at": at.isoformat().replace("+00:00", "Z"),
-                "identifiers": carried,
-                "attributes": {"page": f"/p/{rng.randint(1, 9999)}"}
-                if channel in ("WEB", "APP")
-                else {"total": round(rng.uniform(5, 900), 2)},
-            }
-        )
-    return Dataset(records, events, count)
+def generate(customers: int, seed: int, settings: Settings) -> Dataset:
+    """``customers`` customers of :data:`SHAPE`: their records, their events, and the
+    identifiers to look them up by."""
+    made = generate_shape(replace(SHAPE, customers=customers, seed=seed))
+    records = [i for i in made.items if i["kind"] == "record"]
+    events = [i for i in made.items if i["kind"] == "event"]
+    identifiers, targets = lookup_targets(settings, made.items, made.truth)
+    return Dataset(records, events, identifiers, targets)
 
 
-def lookup_targets(settings: Settings, dataset: Dataset) -> list[Target]:
-    """Every identifier of the dataset: what the clients pick from at random."""
+def lookup_targets(
+    settings: Settings, items: Sequence[dict[str, Any]], truth: dict[str, str]
+) -> tuple[int, list[Target]]:
+    """The distinct identifiers the items carry, and what the clients pick from at
+    random: every linking identifier that belongs to one real customer (never a store's
+    phone, a family tablet or a blocked value), as first sent."""
     rules = IdentifierRules.from_settings(settings)
-    targets: list[Target] = []
-    for raw in dataset.records:
+    owners: dict[str, set[str]] = {}
+    first: dict[str, Target] = {}
+    for raw in items:
         item = parse_item(raw, rules=rules)
         for sent, ident in zip(raw["identifiers"], item.identifiers, strict=True):
-            targets.append((ident.type, sent["value"], ident.key))
-    return targets
+            owners.setdefault(ident.key, set()).add(truth[item.key])
+            if ident.type in LOOKUP_TYPES and ident.blocked is None:
+                first.setdefault(ident.key, (ident.type, sent["value"], ident.key))
+    return len(owners), [t for key, t in first.items() if len(owners[key]) == 1]
 
 
 async def load(
@@ -664,7 +625,7 @@ async def _prepare_data(args: argparse.Namespace, dataset: Dataset) -> None:
     try:
         await graph.ping()
         summary = dict(await graph.query("baseline-summary") or {})
-        expected = {"records": len(dataset.records), "persons": args.persons}
+        expected = {"records": len(dataset.records), "events": len(dataset.events)}
         if args.reuse and all(summary.get(k) == v for k, v in expected.items()):
             print(f"--reuse: the database holds the dataset already ({_summary(summary)})")
             return
@@ -673,8 +634,8 @@ async def _prepare_data(args: argparse.Namespace, dataset: Dataset) -> None:
         await prepare_empty_graph(graph, wipe=args.wipe)
         items = len(dataset.records) + len(dataset.events)
         print(
-            f"loading {args.persons:,} persons: {len(dataset.records):,} records carrying "
-            f"{dataset.identifiers:,} identifiers, then {len(dataset.events):,} events, "
+            f"loading {args.customers:,} customers: {len(dataset.records):,} records, then "
+            f"{len(dataset.events):,} events, carrying {dataset.identifiers:,} identifiers, "
             f"through Ingestor.ingest_batch in batches of {args.record_batch:,} records and "
             f"{args.load_batch:,} events ...",
             flush=True,
@@ -793,10 +754,11 @@ def main(args: argparse.Namespace) -> int:
     settings = bench_settings()
     print(machine_note(settings))
     started = time.perf_counter()
-    dataset = generate(args.persons, args.seed)
-    targets = lookup_targets(settings, dataset)
+    dataset = generate(args.customers, args.seed, settings)
+    targets = dataset.targets
     print(
-        f"dataset: {args.persons:,} persons, {dataset.identifiers:,} identifiers, "
+        f"dataset: {args.customers:,} customers, {len(dataset.records):,} records, "
+        f"{dataset.identifiers:,} identifiers ({len(targets):,} to look people up by), "
         f"{len(dataset.events):,} events, generated in {time.perf_counter() - started:.1f}s",
         flush=True,
     )
@@ -861,7 +823,14 @@ def main(args: argparse.Namespace) -> int:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--persons", type=int, default=50_000)
+    parser.add_argument(
+        "--customers",
+        "--persons",
+        dest="customers",
+        type=int,
+        default=50_000,
+        help="real customers (the persons, but for a few false merges)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds per phase")
     parser.add_argument("--live", type=int, default=300, help="events for subscription latency")

@@ -2,10 +2,11 @@
 
     python bench/ingest.py [--items 100000] [--batch 5000] [--seed 7] [--wipe] [--statements]
 
-Generates ``--items`` records and events with realistic overlap (customers seen on
-several records and events, so persons merge as items arrive; spelling variants of the
-same value; households sharing an address and sometimes a tablet; store phones typed at
-the till for customers who gave none), warms the server up with a smaller load, then
+Generates ``--items`` records and events with ``devtools.generate`` (:data:`SHAPE`:
+customers seen on several records and events, so persons merge as items arrive;
+spelling variants of the same value; households sharing an address and sometimes a
+tablet; store phones typed at the till for customers who gave none; junk values; records
+sent again with new attributes), warms the server up with a smaller load, then
 measures each of these on an empty graph, with one writer and batches of ``--batch``
 items, one transaction per batch:
 
@@ -34,15 +35,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import random
 import sys
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import psutil
@@ -59,6 +58,7 @@ from benchlib import (
 )
 from outcome import Outcome, outcome
 
+from devtools.generate import Shape, generate_items
 from service.errors import OmnidError
 from service.gc_tuning import tune_gc
 from service.identity.contract import Item
@@ -67,191 +67,15 @@ from service.identity.resolution import label_for
 from service.settings import Settings
 from service.store.graph import Graph, Tx
 
-RECORD_SOURCES = ("eshop", "app", "pos", "crm", "newsletter", "loyalty")
-CHANNELS: tuple[tuple[str, int], ...] = (
-    ("WEB", 35),
-    ("APP", 15),
-    ("STORE", 20),
-    ("EMAIL", 13),
-    ("CALL_CENTER", 8),
-    ("SMS", 5),
-    ("PAYMENT", 4),
-)
-EVENT_TYPES = {
-    "WEB": ("page_view", "cart_add", "order"),
-    "APP": ("app_open", "page_view", "order"),
-    "STORE": ("purchase", "return", "visit"),
-    "EMAIL": ("email_open", "email_click"),
-    "CALL_CENTER": ("call", "complaint"),
-    "SMS": ("sms_click",),
-    "PAYMENT": ("card_payment",),
-}
-DOMAINS = ("example.com", "mail.es", "correo.es", "web.de", "orange.fr", "gmail.com")
-FIRST = ("ana", "luis", "marie", "jean", "anna", "paul", "lucia", "omar", "sofia", "ivan")
-LAST = ("silva", "garcia", "dupond", "martin", "muller", "rossi", "lopez", "smith", "novak")
-STREETS = ("Calle Mayor", "Gran Via", "Calle de Alcala", "Paseo del Prado", "Calle Serrano")
-#: The stores' own phone numbers, typed at the till for customers who give none: shared.
-STORE_PHONES = tuple(f"+34 91 5{n:02d} 40 {10 + n:02d}" for n in range(12))
-START = datetime(2026, 1, 5, tzinfo=UTC)
-
-
-@dataclass
-class Customer:
-    emails: list[str]
-    phone: str | None
-    card: str | None
-    devices: list[str]
-    address: dict[str, str] | None
-    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-
-def _email_spelling(rng: random.Random, email: str) -> str:
-    """The same mailbox as customers type it: case and stray spaces vary."""
-    roll = rng.random()
-    if roll < 0.15:
-        return email[0].upper() + email[1:]
-    if roll < 0.25:
-        local, domain = email.split("@")
-        return f" {local}@{domain.upper()} "
-    return email
-
-
-def _phone_spelling(rng: random.Random, national: str) -> str:
-    roll = rng.random()
-    if roll < 0.3:
-        return f"0034{national}"
-    if roll < 0.6:
-        return f"+34 {national[:3]} {national[3:5]} {national[5:7]} {national[7:]}"
-    return f"+34{national}"
-
-
-def _customer(rng: random.Random, cid: int, previous: Customer | None) -> Customer:
-    name = f"{rng.choice(FIRST)}.{rng.choice(LAST)}"
-    count = rng.choices((1, 2, 3), weights=(60, 30, 10))[0]
-    emails = [
-        f"{name}.{cid}{'' if n == 0 else f'.{n}'}@{rng.choice(DOMAINS)}" for n in range(count)
-    ]
-    # A permutation of the 8-digit space keeps every customer's mobile distinct.
-    phone = f"6{(cid * 7919 + 12345) % 100_000_000:08d}" if rng.random() < 0.7 else None
-    card = f"7001{cid:08d}" if rng.random() < 0.4 else None
-    devices = [
-        str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(rng.randint(0, 2))
-    ]
-    address: dict[str, str] | None = None
-    if previous is not None and previous.address is not None and rng.random() < 0.2:
-        address = previous.address  # a household: two customers, one address
-        if previous.devices and rng.random() < 0.3:
-            devices.append(previous.devices[0])  # ... and sometimes the family tablet
-    elif rng.random() < 0.5:
-        address = {
-            "line1": f"{rng.choice(STREETS)} {rng.randint(1, 200)}",
-            "postcode": f"280{rng.randint(0, 99):02d}",
-            "city": "Madrid",
-            "country": "ES",
-        }
-    return Customer(emails, phone, card, devices, address)
-
-
-def _ident(type_: str, value: object) -> dict[str, Any]:
-    return {"type": type_, "value": value}
-
-
-def _record_identifiers(rng: random.Random, c: Customer, source: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    email = _ident("EMAIL", _email_spelling(rng, rng.choice(c.emails)))
-    phone = _ident("PHONE", _phone_spelling(rng, c.phone)) if c.phone else None
-    address = _ident("ADDRESS", c.address) if c.address else None
-    if source in ("eshop", "crm"):
-        out = [email, *(x for x in (phone, address) if x)]
-    elif source == "app":
-        out = [email, *(_ident("DEVICE", d) for d in c.devices[:1])]
-    elif source == "pos":
-        card = _ident("LOYALTY_CARD", f"{c.card[:4]} {c.card[4:]}") if c.card else None
-        out = [x for x in (card, phone, address) if x] or [email]
-    elif source == "newsletter":
-        out = [email]
-    else:  # loyalty
-        card = _ident("LOYALTY_CARD", c.card) if c.card else None
-        out = [x for x in (card, email, phone) if x]
-    return out[:4]
-
-
-def _event_identifiers(rng: random.Random, c: Customer, channel: str) -> list[dict[str, Any]]:
-    email = _ident("EMAIL", _email_spelling(rng, rng.choice(c.emails)))
-    phone = _ident("PHONE", _phone_spelling(rng, c.phone)) if c.phone else None
-    device = _ident("DEVICE", rng.choice(c.devices)) if c.devices else None
-    out: list[dict[str, Any]]
-    if channel == "WEB":
-        out = [x for x in (device, email if rng.random() < 0.5 else None) if x] or [email]
-    elif channel == "APP":
-        out = [x for x in (device, email) if x]
-    elif channel == "STORE":
-        if c.card:
-            out = [_ident("LOYALTY_CARD", c.card)]
-        elif phone and rng.random() < 0.8:
-            out = [phone]
-        else:
-            out = [_ident("PHONE", rng.choice(STORE_PHONES))]  # the till's own number
-        if rng.random() < 0.3:
-            out.append(email)  # e-receipt
-    elif channel in ("CALL_CENTER", "SMS", "PAYMENT"):
-        out = [phone] if phone else [email]
-        if channel == "PAYMENT" and rng.random() < 0.5:
-            out.append(email)
-    else:  # EMAIL
-        out = [email]
-    if c.address and rng.random() < 0.1:
-        out.append(_ident("ADDRESS", c.address))
-    return out[:4]
+#: The dataset: the demo generator's customers (households, family tablets, store phones
+#: typed at the till, junk values, spelling variants), without the named stories, a fifth
+#: of the records sent again later with new attributes (``devtools.generate``).
+SHAPE = Shape(stories=False, resend=0.2)
 
 
 def generate(n: int, seed: int) -> list[dict[str, Any]]:
-    """``n`` items (about a quarter records) in the input contract, in arrival order."""
-    rng = random.Random(seed)
-    customers: list[Customer] = []
-    for cid in range(max(1, n // 5)):
-        customers.append(_customer(rng, cid, customers[-1] if customers else None))
-    # Some customers are far more active than others.
-    weights = [rng.lognormvariate(0.0, 0.9) for _ in customers]
-    chosen = rng.choices(range(len(customers)), weights=weights, k=n)
-    channels = [c for c, _ in CHANNELS]
-    channel_weights = [w for _, w in CHANNELS]
-    items: list[dict[str, Any]] = []
-    for index, cid in enumerate(chosen):
-        c = customers[cid]
-        if rng.random() < 0.25:
-            source = rng.choice(RECORD_SOURCES)
-            if source not in c.records:  # a re-send carries the same identifiers
-                c.records[source] = _record_identifiers(rng, c, source)
-            items.append(
-                {
-                    "kind": "record",
-                    "source": source,
-                    "id": f"c{cid}",
-                    "identifiers": c.records[source],
-                    "attributes": {"name": f"customer {cid}", "version": index},
-                    "country": "ES",
-                }
-            )
-            continue
-        channel = rng.choices(channels, weights=channel_weights)[0]
-        at = START + timedelta(seconds=rng.randint(0, 180 * 86_400))
-        items.append(
-            {
-                "kind": "event",
-                "source": channel.lower(),
-                "id": f"ev-{index}",
-                "channel": channel,
-                "type": rng.choice(EVENT_TYPES[channel]),
-                "at": at.isoformat().replace("+00:00", "Z"),
-                "identifiers": _event_identifiers(rng, c, channel),
-                "attributes": {"total": round(rng.uniform(5, 500), 2)}
-                if channel in ("STORE", "PAYMENT")
-                else {"page": f"/p/{rng.randint(1, 5000)}"},
-                "country": "ES",
-            }
-        )
-    return items
+    """``n`` items of :data:`SHAPE` (about a quarter records) in arrival order."""
+    return generate_items(n, replace(SHAPE, seed=seed)).items
 
 
 # ------------------------------------------------------------------------- baselines
