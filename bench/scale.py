@@ -86,7 +86,7 @@ async def _lookups(graph: Graph, emails: list[str], clients: int) -> tuple[float
 
     await asyncio.gather(*(client() for _ in range(clients)))
     times.sort()
-    return percentile(times, 0.5), percentile(times, 0.99)
+    return percentile(times, 50), percentile(times, 99)
 
 
 def _emails(items: list[dict[str, Any]], n: int, seed: int) -> list[str]:
