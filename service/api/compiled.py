@@ -40,7 +40,7 @@ from graphql.language.visitor import BREAK
 from graphql.validation import ASTValidationRule, specified_rules
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.types.field import StrawberryField
 
 from graphql import (
@@ -65,6 +65,7 @@ from graphql import (
 )
 from service.api.auth import authenticate, key_from_headers
 from service.api.documents import Documents
+from service.api.limits import replaying
 from service.api.lookup import (
     SEEN_WITH,
     SOURCES,
@@ -500,17 +501,7 @@ class Endpoint:
         if response is not None:
             await response(scope, receive, send)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            # strawberry reads the body again; later receives (disconnect) are real
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.view(scope, replay, send)
+        await self.view(scope, replaying(body, receive), send)  # strawberry reads it again
 
     async def _answer(self, request: Request, body: bytes, plans: Plans) -> Response | None:
         headers = request.headers

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import LimitExceeded, OmnidError
 
-__all__ = ["BodyLimit", "bounded_body"]
+__all__ = ["BodyLimit", "bounded_body", "replaying"]
 
 #: How far past ``max_body_bytes`` a refused body is still read (and dropped).
 _DRAIN_FACTOR = 4
@@ -39,17 +39,22 @@ class BodyLimit:
             too_large = LimitExceeded(f"is larger than {limit} bytes", field="body")
             await _error_response(too_large, 413)(scope, receive, send)
             return
-        replayed = False
+        await self.app(scope, replaying(body, receive), send)
 
-        async def replay() -> Message:
-            # the wrapped app reads the body once; later receives (disconnect) are real
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` as one message, then the real ones (a
+    disconnect): for an app that reads a body someone already read."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def bounded_body(request: Request, limit: int) -> bytes | None:
