@@ -126,15 +126,8 @@ def item_key(kind: str, source: str, id: str) -> str:
     return f"{kind}/{source}/{id}"
 
 
-def parse_item(raw: object, *, rules: IdentifierRules = DEFAULT_RULES) -> Item:
-    """Validate one input object; raise ``InvalidInput`` (naming the field) if it is bad."""
-    if not isinstance(raw, Mapping):
-        raise InvalidInput("an item must be a JSON object", field="item")
-    kind = raw.get("kind")
-    if kind not in ("record", "event"):
-        raise InvalidInput(
-            "must be 'record' or 'event' here (consents: parse_consent)", field="kind"
-        )
+def _origin(raw: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    """An item's ``source``, ``id`` and ``country``, checked (records, events, consents)."""
     source = _required_str(raw, "source")
     if not _SOURCE.match(source):
         raise InvalidInput(
@@ -144,7 +137,19 @@ def parse_item(raw: object, *, rules: IdentifierRules = DEFAULT_RULES) -> Item:
     ident = _required_str(raw, "id")
     if len(ident) > _MAX_ID:
         raise LimitExceeded(f"is longer than {_MAX_ID} characters", field="id")
-    country = _country(raw.get("country"))
+    return source, ident, _country(raw.get("country"))
+
+
+def parse_item(raw: object, *, rules: IdentifierRules = DEFAULT_RULES) -> Item:
+    """Validate one input object; raise ``InvalidInput`` (naming the field) if it is bad."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("an item must be a JSON object", field="item")
+    kind = raw.get("kind")
+    if kind not in ("record", "event"):
+        raise InvalidInput(
+            "must be 'record' or 'event' here (consents: parse_consent)", field="kind"
+        )
+    source, ident, country = _origin(raw)
     attributes, attributes_json = _attributes(raw)
     identifiers = _identifiers(raw.get("identifiers"), country=country, rules=rules)
 
@@ -335,16 +340,7 @@ def parse_consent(
         raise InvalidInput(
             f"unknown field (known: {', '.join(sorted(_CONSENT_FIELDS))})", field=str(unknown[0])
         )
-    source = _required_str(raw, "source")
-    if not _SOURCE.match(source):
-        raise InvalidInput(
-            "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
-            field="source",
-        )
-    ident = _required_str(raw, "id")
-    if len(ident) > _MAX_ID:
-        raise LimitExceeded(f"is longer than {_MAX_ID} characters", field="id")
-    country = _country(raw.get("country"))
+    source, ident, country = _origin(raw)
     identifiers = _identifiers(raw.get("identifiers"), country=country, rules=rules)
     if not identifiers:
         raise InvalidInput("a consent needs at least one identifier", field="identifiers")

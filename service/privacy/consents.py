@@ -32,7 +32,7 @@ from service.errors import InvalidInput, OmnidError
 from service.identity.contract import CONSENT_CHANNELS, Consent, parse_consent
 from service.identity.identifiers import IdentifierRules
 from service.identity.ingest import IngestReport, ItemResult
-from service.identity.resolution import ResolutionPolicy, label_for
+from service.identity.resolution import ResolutionPolicy
 from service.privacy.suppression import Suppression
 from service.read.models import parse_time
 from service.store.graph import Graph, Tx
@@ -211,18 +211,7 @@ async def _write_consents_tx(
     tx: Tx, consents: list[Consent], policy: ResolutionPolicy, now: datetime
 ) -> tuple[set[str], dict[str, str]]:
     identifiers = {i.key: i for c in consents for i in c.identifiers}
-    rows = [
-        {
-            "key": key,
-            "type": ident.type,
-            "value": ident.value,
-            "label": label_for(ident.type),
-            "display": ident.display,
-            "blocked": ident.blocked,
-            "linking": policy.type_links(ident),
-        }
-        for key, ident in sorted(identifiers.items())
-    ]
+    rows = policy.identifier_rows(identifiers)
     merged = await tx.run("merge-consent-identifiers", rows=rows, now=now)
     node_id = dict(zip(merged["keys"], merged["ids"], strict=True))
     consent_rows = [

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from service.identity.contract import Item
 from service.identity.identifiers import Identifier
-from service.identity.resolution.policy import ResolutionPolicy, label_for
+from service.identity.resolution.policy import ResolutionPolicy
 from service.store.graph import Tx
 
 __all__ = ["Dropped", "Written", "write_items"]
@@ -90,18 +90,7 @@ async def _merge_identifiers(
     for item in items:
         for ident in item.identifiers:
             identifiers.setdefault(ident.key, ident)
-    rows = [
-        {
-            "key": key,
-            "type": ident.type,
-            "value": ident.value,
-            "label": label_for(ident.type),
-            "display": ident.display,
-            "blocked": ident.blocked,
-            "linking": policy.type_links(ident),
-        }
-        for key, ident in sorted(identifiers.items())
-    ]
+    rows = policy.identifier_rows(identifiers)
     merged = await tx.run("merge-identifiers", rows=rows, now=now)
     keys = merged["keys"]
     return _Identifiers(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from service.identity.identifiers import Identifier
 from service.settings import DEFAULT_SHARED_RULES, Settings
@@ -39,6 +40,22 @@ class ResolutionPolicy:
                 for t, limits in settings.shared_rules.items()
             },
         )
+
+    def identifier_rows(self, identifiers: Mapping[str, Identifier]) -> list[dict[str, Any]]:
+        """The rows ``merge-identifiers`` (and the consent writer's twin) upsert, sorted by
+        key so that concurrent writers lock in one order."""
+        return [
+            {
+                "key": key,
+                "type": ident.type,
+                "value": ident.value,
+                "label": label_for(ident.type),
+                "display": ident.display,
+                "blocked": ident.blocked,
+                "linking": self.type_links(ident),
+            }
+            for key, ident in sorted(identifiers.items())
+        ]
 
     def type_links(self, identifier: Identifier) -> bool:
         """Whether the identifier links on its own, before the shared rules."""
