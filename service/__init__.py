@@ -14,7 +14,8 @@ never from a layer above (``tests/test_layers.py`` checks it)::
     api/                GraphQL over HTTP
     privacy/            consent, erasure with suppression, subject access export
     read/ segments/     read models: persons, journeys, explain, stats, live events;
-                        segments: rules, live membership, outbox and webhooks
+    steward/            segments: rules, live membership, outbox and webhooks;
+                        steward: corrections, review lists, possible matches
     load/               the initial load (identity's rules over a whole input, offline,
                         written with neo4j-admin)
     identity/           what comes in: the input contract, identifiers and their

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     #: uvicorn worker processes for `omnid serve`. Subscribers of one worker get events
     #: written through another one from its poller (see service/read/live.py), a little later.
     workers: int = Field(1, ge=1, le=64, validation_alias=_alias("OMNID_WORKERS"))
-    #: API key -> scopes (read, write, privacy, admin). JSON in the environment.
+    #: API key -> scopes (read, write, privacy, steward, admin). JSON in the environment.
     api_keys: dict[str, list[str]] = Field(
         default_factory=lambda: {DEV_API_KEY: ["read", "write", "admin"]},
         validation_alias=_alias("OMNID_API_KEYS"),

@@ -18,6 +18,7 @@ LAYERS = {
     "service.read": 3,
     "service.load": 3,  # the initial load: identity's rules, offline, beside read/
     "service.segments": 3,  # membership evaluated from what identity writes
+    "service.steward": 3,  # corrections, review lists, possible matches over identity's graph
     "service.privacy": 4,  # consent, erasure, export: reads persons, writes through identity
     "service.api": 5,
     "service.cli": 6,  # serves the API and exports its schema

@@ -4,7 +4,9 @@ A key travels in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>`` (HTTP),
 the ``connection_init`` payload ``{"apiKey": "<key>"}`` (subscriptions). Keys and their
 scopes come from settings (``OMNID_API_KEYS``). ``admin`` implies ``write``, which implies
 ``read``, and ``privacy`` (erasure, suppression, subject export), which implies nothing:
-a privacy officer's key need not read or write the graph. Keys are compared in constant
+a privacy officer's key need not read or write the graph. ``steward`` (operator
+corrections, overrides, the review lists, possible matches) implies ``read``: a data
+steward must see the persons they correct; ``admin`` implies it too. Keys are compared in constant
 time and never logged; a key is named by a fingerprint (``key-`` and the first 12 hex
 digits of its SHA-256), what erasure receipts record as who asked.
 """
@@ -19,12 +21,13 @@ from service.errors import Forbidden, Unauthenticated
 
 __all__ = ["SCOPES", "Access", "authenticate", "key_from_headers", "key_name"]
 
-SCOPES = ("read", "write", "privacy", "admin")
+SCOPES = ("read", "write", "privacy", "steward", "admin")
 _IMPLIED = {
-    "admin": {"admin", "write", "read", "privacy"},
+    "admin": {"admin", "write", "read", "privacy", "steward"},
     "write": {"write", "read"},
     "read": {"read"},
     "privacy": {"privacy"},
+    "steward": {"steward", "read"},
 }
 
 
