@@ -38,11 +38,12 @@ RETURN i.key AS key, i.type AS type, i.value AS value, i.override AS mode,
 ORDER BY i.overrideAt, i.key;
 
 // name: operator-link^(key)
-// An operator link (a record of source `operator`), locked, with its person.
+// An operator link (a record of source `operator`), locked, with the values it carries.
 MATCH (r:Record {key: $key})
 WHERE r.source = 'operator'
 SET r.version = coalesce(r.version, 0) + 1
-RETURN r.key AS key, r.attributes AS attributes;
+RETURN r.key AS key, r.attributes AS attributes,
+       [(r)-[:HAS]->(i:Identifier) | i.key] AS identifiers;
 
 // name: operator-links
 // Every operator link, oldest first: its attributes say who, why and between what.

@@ -156,9 +156,16 @@ class NotSeparable(InvalidInput):
 
 
 class NotFound(OmnidError):
-    """Raised when no person, record or identifier answers a lookup."""
+    """Raised when no person, record or identifier answers a lookup; ``field`` names the
+    argument that named it, when there are several (a correction's ``a`` and ``b``)."""
 
     code = "NOT_FOUND"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        if field is not None:
+            details["field"] = field
+        super().__init__(message, **details)
+        self.field = field
 
 
 class Suppressed(OmnidError):

@@ -26,6 +26,7 @@ fingerprint, or ``cli:<user>``), why and when, and applied by identity's own res
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -326,29 +327,33 @@ async def accept_match(
     ingestor: Ingestor, a: Subject, b: Subject, *, score: float, by: str
 ) -> OperatorLink:
     """Accept a suggested match: an operator link recording the suggestion's score."""
+    if not math.isfinite(score):
+        raise InvalidInput("must be a finite number", field="score")
     return await assert_same(
         ingestor, a, b, reason=f"accepted a possible match (score {score:.3f})", by=by, score=score
     )
 
 
-async def _withdraw_tx(tx: Tx, id: str, ingestor: Ingestor, now: datetime) -> BatchOutcome:
+async def _withdraw_tx(tx: Tx, id: str, ingestor: Ingestor, now: datetime) -> list[str]:
     key = item_key("record", OPERATOR_SOURCE, id)
     row = await tx.run("operator-link", key=key)
     if row is None:
         raise NotFound("no operator link has this id", field="id")
     # Emptied, then deleted: what erasure does with a person's records.
     emptied = Item("record", OPERATOR_SOURCE, id, (), json.loads(row["attributes"] or "{}"))
-    outcome = await resolve_batch_tx(tx, [emptied], ingestor.policy, now)
+    await resolve_batch_tx(tx, [emptied], ingestor.policy, now)
     await tx.run("erasure-delete-items", keys=[key])
-    return outcome
+    sides = await _find(tx, [Subject("id", key=k) for k in row["identifiers"]])
+    return sorted({s.person for s in sides if s.person})
 
 
-async def withdraw_assertion(ingestor: Ingestor, id: str) -> BatchOutcome:
-    """Withdraw an operator link: the persons regroup as if it had never been made."""
+async def withdraw_assertion(ingestor: Ingestor, id: str) -> list[str]:
+    """Withdraw an operator link: the persons regroup as if it had never been made.
+    The persons its values belong to now."""
     now = datetime.now(UTC)
-    outcome = await ingestor.graph.write(_withdraw_tx, id, ingestor, now)
-    await _publish(ingestor, [], outcome)
-    return outcome
+    persons = await ingestor.graph.write(_withdraw_tx, id, ingestor, now)
+    await _publish(ingestor, [], BatchOutcome())
+    return persons
 
 
 async def operator_links(graph: Graph) -> list[dict[str, Any]]:
