@@ -19,6 +19,13 @@ RETURN k AS key, x IS NOT NULL AS found, coalesce(x:Item, false) AS item, p.id A
          ELSE []
        END AS links;
 
+// name: identifier-displays(keys)
+// A raw form each value was seen in: an operator link carries values as stored, so
+// that writing it adds no new form to their `display` lists.
+UNWIND $keys AS k
+MATCH (i:Identifier {key: k})
+RETURN i.key AS key, i.type AS type, i.value AS value, coalesce(i.display[0], i.value) AS display;
+
 // name: correction-person^(id)
 // A person by id (following merge aliases) with its linking identifiers; no row if none.
 OPTIONAL MATCH (p:Person {id: $id})
@@ -36,6 +43,15 @@ RETURN i.key AS key, i.type AS type, i.value AS value, i.override AS mode,
        i.overrideBy AS by, i.overrideReason AS reason, i.overrideSeparation AS separation,
        toString(i.overrideAt) AS at, i.linking AS linking
 ORDER BY i.overrideAt, i.key;
+
+// name: overrides-of(keys)
+// The overrides of these values (none: no row), for Person.identifiers' `override`.
+UNWIND $keys AS k
+MATCH (i:Identifier {key: k})
+WHERE i.override IS NOT NULL
+RETURN i.key AS key, i.type AS type, i.value AS value, i.override AS mode,
+       i.overrideBy AS by, i.overrideReason AS reason, i.overrideSeparation AS separation,
+       toString(i.overrideAt) AS at, i.linking AS linking;
 
 // name: operator-link^(key)
 // An operator link (a record of source `operator`), locked, with the values it carries.

@@ -55,6 +55,7 @@ __all__ = [
     "explain_separation",
     "operator_links",
     "overrides",
+    "overrides_of",
     "separate",
     "separation_conflicts",
     "set_override",
@@ -225,6 +226,14 @@ async def overrides(graph: Graph) -> list[OverrideView]:
     return [OverrideView.of(r) for r in await graph.query("overrides")]
 
 
+async def overrides_of(graph: Graph, keys: Sequence[str]) -> list[OverrideView | None]:
+    """The override of each value (identifier key), None where it has none: in key
+    order, for a DataLoader."""
+    rows = await graph.query("overrides-of", keys=list(keys))
+    found = {r["key"]: OverrideView.of(r) for r in rows}
+    return [found.get(k) for k in keys]
+
+
 # --- the subjects of a correction ----------------------------------------------------
 
 
@@ -267,14 +276,6 @@ def _pair(a: _Found, b: _Found) -> tuple[str, str]:
     return sorted(a.links)[0], sorted(b.links)[0]
 
 
-def _identifier(key: str) -> Identifier:
-    """An identifier as stored (its key is ``TYPE:normalized value``); linking, so not
-    blocked. The display form is the stored value: merge-identifiers keeps it only
-    while the node has fewer than five."""
-    type_, value = key.split(":", 1)
-    return Identifier(type_, value, value)
-
-
 async def _link_tx(
     tx: Tx,
     a: Subject,
@@ -284,14 +285,11 @@ async def _link_tx(
     now: datetime,
 ) -> tuple[Item, BatchOutcome]:
     found_a, found_b = await _find(tx, [a, b])
-    keys = tuple(dict.fromkeys(_pair(found_a, found_b)))
-    link = Item(
-        "record",
-        OPERATOR_SOURCE,
-        str(uuid.uuid4()),
-        tuple(_identifier(k) for k in keys),
-        attributes,
-    )
+    keys = list(dict.fromkeys(_pair(found_a, found_b)))
+    # As stored (linking, so not blocked), with a raw form already in their display.
+    rows = await tx.run("identifier-displays", keys=keys)
+    values = tuple(Identifier(r["type"], r["value"], r["display"]) for r in rows)
+    link = Item("record", OPERATOR_SOURCE, str(uuid.uuid4()), values, attributes)
     return link, await resolve_batch_tx(tx, [link], ingestor.policy, now)
 
 

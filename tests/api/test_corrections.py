@@ -11,6 +11,12 @@ UPSERT = """
 mutation($items: [RecordInput!]!) { upsertRecords(items: $items) { index status personId } }"""
 PERSON = """
 query($value: String!) { person(identifier: {type: EMAIL, value: $value}) { id } }"""
+IDENTIFIERS = """
+query($value: String!) {
+  person(identifier: {type: EMAIL, value: $value}) {
+    identifiers { type value linking override { mode by reason } }
+  }
+}"""
 OVERRIDE = """
 mutation($value: String!, $mode: OverrideMode!, $reason: String!) {
   overrideValue(identifier: {type: PHONE, value: $value, country: "ES"}, mode: $mode,
@@ -104,6 +110,15 @@ async def test_override_round_trip_with_who_and_why(api: Api) -> None:
     assert await person(api, "one@example.org") != await person(api, "two@example.org")
     listed = (await api.gql(OVERRIDES, key=STEWARD_KEY))["data"]["overrides"]
     assert [(o["type"], o["mode"]) for o in listed] == [("PHONE", "SHARED")]
+    # Visible on the identifier, to anyone who may read the person.
+    body = await api.gql(IDENTIFIERS, {"value": "one@example.org"}, key=READ_KEY)
+    shown = {i["type"]: i for i in body["data"]["person"]["identifiers"]}
+    assert shown["PHONE"]["override"] == {
+        "mode": "SHARED",
+        "by": key_name(STEWARD_KEY),
+        "reason": "till phone",
+    }
+    assert shown["EMAIL"]["override"] is None
     assert (await api.gql(CLEAR, {"value": "611000009"}, key=STEWARD_KEY))["data"]["clearOverride"]
     assert await person(api, "one@example.org") == await person(api, "two@example.org")
 
