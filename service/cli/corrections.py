@@ -94,6 +94,20 @@ def separate(
     _show(done, as_json, f"Separation {done.id}: cut {', '.join(done.values)}.")
 
 
+def _link(
+    a: str,
+    b: str,
+    country: str | None,
+    as_json: bool,
+    make: Callable[[Ingestor, Subject, Subject], Awaitable[steward.OperatorLink]],
+) -> None:
+    """An operator link between two sides, printed."""
+    settings = load_settings()
+    sa, sb = _subject("a", a, country, settings), _subject("b", b, country, settings)
+    link = _write(settings, lambda i: make(i, sa, sb))
+    _show(link, as_json, f"Operator link {link.id}: person {link.person}.")
+
+
 def assert_same(
     a: SideArgument,
     b: SideArgument,
@@ -103,11 +117,10 @@ def assert_same(
     as_json: JsonOption = False,
 ) -> None:
     """These two are one customer: an operator link (withdraw it with ``omnid withdraw``)."""
-    settings = load_settings()
-    sa, sb = _subject("a", a, country, settings), _subject("b", b, country, settings)
     who = by or f"cli:{getpass.getuser()}"
-    link = _write(settings, lambda i: steward.assert_same(i, sa, sb, reason=reason, by=who))
-    _show(link, as_json, f"Operator link {link.id}: person {link.person}.")
+    _link(
+        a, b, country, as_json, lambda i, x, y: steward.assert_same(i, x, y, reason=reason, by=who)
+    )
 
 
 def accept_match(
@@ -119,11 +132,10 @@ def accept_match(
     as_json: JsonOption = False,
 ) -> None:
     """Accept a suggested match: an operator link recording its score."""
-    settings = load_settings()
-    sa, sb = _subject("a", a, country, settings), _subject("b", b, country, settings)
     who = by or f"cli:{getpass.getuser()}"
-    link = _write(settings, lambda i: steward.accept_match(i, sa, sb, score=score, by=who))
-    _show(link, as_json, f"Operator link {link.id}: person {link.person}.")
+    _link(
+        a, b, country, as_json, lambda i, x, y: steward.accept_match(i, x, y, score=score, by=who)
+    )
 
 
 def withdraw(

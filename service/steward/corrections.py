@@ -33,8 +33,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from service.errors import AlreadySeparate, InvalidInput, NotFound, NotSeparable
-from service.identity.contract import Item, item_key
+from service.errors import (
+    AlreadySeparate,
+    InvalidInput,
+    NotFound,
+    NotSeparable,
+    ResolutionConflict,
+)
+from service.identity.contract import RESERVED_SOURCE, Item, item_key
 from service.identity.identifiers import Identifier
 from service.identity.ingest import Ingestor
 from service.identity.resolution import BatchOutcome, Override, override_tx, resolve_batch_tx
@@ -62,8 +68,8 @@ __all__ = [
     "withdraw_assertion",
 ]
 
-#: The source of operator links: ``record/operator/<id>``.
-OPERATOR_SOURCE = "operator"
+#: The source of operator links: ``record/operator/<id>`` (reserved: no input may use it).
+OPERATOR_SOURCE = RESERVED_SOURCE
 _MAX_REASON = 500
 Mode = Literal["shared", "linking"]
 
@@ -416,6 +422,10 @@ async def _separate_tx(
     record = {"id": sid, "a": a.key, "b": b.key, "reason": reason, "by": by, "values": plan.bridges}
     await tx.run("create-separation", separation=record, now=now)
     after_a, after_b = await _find(tx, [a, b])
+    if after_a.person == after_b.person:
+        # The person changed between reading its members and locking them: the cut was
+        # computed on an older graph. Nothing is written (the transaction rolls back).
+        raise ResolutionConflict("the person changed while it was being separated; retry")
     separation = Separation(
         id=sid,
         a=a.key,

@@ -292,3 +292,11 @@ async def test_separate_errors(graph: Graph):
             ingestor, Subject("a", key=rec("r1")), Subject("b", key=rec("zz")), reason="T", by=BY
         )
     assert await c.overrides(graph) == []
+
+
+async def test_no_input_may_use_the_operator_source(graph: Graph):
+    ingestor = Ingestor(graph)
+    report = await ingestor.ingest_batch([record("operator", "x", [email(1)])])
+    (result,) = report.results
+    assert result.status == "error" and result.error is not None
+    assert result.error.details["field"] == "source"

@@ -40,7 +40,7 @@ from service.identity.contract import Item
 from service.identity.resolution.items import write_items
 from service.identity.resolution.outcome import BatchOutcome
 from service.identity.resolution.policy import ResolutionPolicy, label_for
-from service.identity.resolution.regroup import regroup
+from service.identity.resolution.regroup import outcome, regroup
 from service.identity.resolution.restatus import Override, override_tx
 from service.identity.resolution.shared import reevaluate_shared
 from service.store.graph import Tx
@@ -65,15 +65,4 @@ async def resolve_batch_tx(
     """
     written = await write_items(tx, items, policy, now)
     statuses = await reevaluate_shared(tx, written, policy, now)
-    regrouped = await regroup(tx, written, statuses, now)
-    ids = regrouped.ids
-    return BatchOutcome(
-        persons=regrouped.persons,
-        unchanged=written.unchanged,
-        created=ids.created,
-        merged=len(ids.absorbed),
-        split=ids.split,
-        shared=sorted(statuses.became_nonlinking),
-        unshared=sorted(statuses.became_linking),
-        absorbed=ids.absorbed,
-    )
+    return outcome(await regroup(tx, written, statuses, now), statuses, written)

@@ -20,7 +20,7 @@ from service.errors import InvalidInput, NotFound
 from service.identity.resolution.items import Written
 from service.identity.resolution.outcome import BatchOutcome
 from service.identity.resolution.policy import ResolutionPolicy
-from service.identity.resolution.regroup import regroup
+from service.identity.resolution.regroup import outcome, regroup
 from service.identity.resolution.shared import Statuses
 from service.store.graph import Tx
 
@@ -108,14 +108,5 @@ async def override_tx(
         await tx.run("set-identifier-status", rows=changes, now=now)
     if not statuses.became_linking and not statuses.became_nonlinking:
         return BatchOutcome()
-    person_of = {k: before[k]["person"] for k in carried}
-    regrouped = await regroup(tx, _written(person_of), statuses, now)
-    ids = regrouped.ids
-    return BatchOutcome(
-        created=ids.created,
-        merged=len(ids.absorbed),
-        split=ids.split,
-        shared=sorted(statuses.became_nonlinking),
-        unshared=sorted(statuses.became_linking),
-        absorbed=ids.absorbed,
-    )
+    written = _written({k: before[k]["person"] for k in carried})
+    return outcome(await regroup(tx, written, statuses, now), statuses, written)
