@@ -18,7 +18,9 @@
 // element id (valid for this transaction, which holds their locks), cheaper than a
 // second index seek. `display` keeps up to five raw forms; it is only rewritten when a
 // new one arrives. `shared` is stored only while true (absent reads as false): the
-// index on it then holds the few shared values, not every identifier.
+// index on it then holds the few shared values, not every identifier. `override` is an
+// operator's decision on the value ('shared' or 'linking', service/steward/corrections.py),
+// '' when none: the shared rules never undo it.
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -39,7 +41,7 @@ RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
        collect(coalesce(i.shared, false)) AS shared,
        collect(coalesce(p.id, '')) AS persons,
        collect(NOT EXISTS { (i)<-[:HAS]-() }) AS created,
-       collect(elementId(i)) AS ids;
+       collect(elementId(i)) AS ids, collect(coalesce(i.override, '')) AS overrides;
 
 // name: lock-records^(rows, now)
 // A record replaces what its source knew before. Upsert the record nodes (sorted by key)
@@ -118,21 +120,26 @@ RETURN collect(e.key) AS keys, collect(elementId(e)) AS ids;
 // exactly as if it had never been sent. Returns the keys deleted. One a consent was
 // given through (cypher/consent.cypher) stays for the consent, as it is before any
 // record carries it: out of its person, not shared (resolution treats it as deleted).
+// One an operator overrode stays too, with its override (an operator's decision must
+// outlive the data: a file re-sent later carries the value again, and must find it).
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})
 USING INDEX SEEK i:Identifier(key)
 WHERE NOT EXISTS { (i)<-[:HAS]-(:Item) }
 CALL (i) {
   WITH i
-  WHERE EXISTS { (i)<-[:THROUGH]-(:Consent) }
+  WHERE EXISTS { (i)<-[:THROUGH]-(:Consent) } OR i.override IS NOT NULL
   OPTIONAL MATCH (i)-[o:OF]->(:Person)
   DELETE o
-  SET i.linking = CASE WHEN i.shared AND i.blocked IS NULL THEN true ELSE i.linking END
+  SET i.linking = CASE
+    WHEN i.override IS NOT NULL THEN i.override = 'linking'
+    WHEN i.shared AND i.blocked IS NULL THEN true
+    ELSE i.linking END
   REMOVE i.shared, i.sharedReason
 }
 CALL (i) {
   WITH i
-  WHERE NOT EXISTS { (i)<-[:THROUGH]-(:Consent) }
+  WHERE NOT EXISTS { (i)<-[:THROUGH]-(:Consent) } AND i.override IS NULL
   DETACH DELETE i
 }
 RETURN collect(k) AS keys;

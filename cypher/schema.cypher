@@ -66,6 +66,16 @@ FOR (r:ErasureReceipt) REQUIRE r.id IS UNIQUE;
 CREATE RANGE INDEX erasure_receipt_at IF NOT EXISTS
 FOR (r:ErasureReceipt) ON (r.at);
 
+// name: schema-identifier-override!
+// `overrides` lists the values an operator forced shared or linking (corrections.cypher).
+CREATE RANGE INDEX identifier_override IF NOT EXISTS
+FOR (i:Identifier) ON (i.override);
+
+// name: schema-separation-id!
+// An operator's separation of two records or identifiers (corrections.cypher).
+CREATE CONSTRAINT separation_id IF NOT EXISTS
+FOR (s:Separation) REQUIRE s.id IS UNIQUE;
+
 // name: schema-await!
 // Wait until every index is online before anything relies on it.
 CALL db.awaitIndexes(300);

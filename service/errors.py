@@ -7,7 +7,9 @@
     │   ├── InvalidRule         INVALID_RULE          a segment rule does not parse (names the path)
     │   ├── SegmentExists       SEGMENT_EXISTS        a segment of that name is already defined
     │   ├── InvalidWebhook      INVALID_WEBHOOK       a webhook target's URL or host is refused
-    │   └── NotAvailable        NOT_AVAILABLE         a feature this version cannot serve yet
+    │   ├── NotAvailable        NOT_AVAILABLE         a feature this version cannot serve yet
+    │   ├── AlreadySeparate     ALREADY_SEPARATE      a separation's two sides are not one person
+    │   └── NotSeparable        NOT_SEPARABLE         no cut of identifiers parts the two sides
     ├── NotFound                NOT_FOUND             no person, record or identifier answers
     ├── Suppressed              SUPPRESSED            every identifier of an item was erased
     ├── AmbiguousIdentifier     AMBIGUOUS_IDENTIFIER  a non-linking identifier has many persons
@@ -32,6 +34,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "AccessDenied",
+    "AlreadySeparate",
     "AmbiguousIdentifier",
     "CypherError",
     "CypherFileError",
@@ -45,6 +48,7 @@ __all__ = [
     "LimitExceeded",
     "NotAvailable",
     "NotFound",
+    "NotSeparable",
     "OmnidError",
     "ResolutionConflict",
     "SegmentExists",
@@ -137,10 +141,31 @@ class NotAvailable(InvalidInput):
     code = "NOT_AVAILABLE"
 
 
+class AlreadySeparate(InvalidInput):
+    """Raised when an operator separates two records or identifiers that are not one
+    person (nothing to cut)."""
+
+    code = "ALREADY_SEPARATE"
+
+
+class NotSeparable(InvalidInput):
+    """Raised when no set of identifiers parts two members of a person: one carries the
+    other (a record and its own email), or they are the same member."""
+
+    code = "NOT_SEPARABLE"
+
+
 class NotFound(OmnidError):
-    """Raised when no person, record or identifier answers a lookup."""
+    """Raised when no person, record or identifier answers a lookup; ``field`` names the
+    argument that named it, when there are several (a correction's ``a`` and ``b``)."""
 
     code = "NOT_FOUND"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        if field is not None:
+            details["field"] = field
+        super().__init__(message, **details)
+        self.field = field
 
 
 class Suppressed(OmnidError):

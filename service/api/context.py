@@ -18,6 +18,7 @@ from service.read.coalesce import Coalescer
 from service.read.live import Broker
 from service.segments.engine import SegmentEngine
 from service.settings import Settings
+from service.steward.corrections import OverrideView, overrides_of
 from service.store.graph import Graph
 
 __all__ = ["Context", "Loaders", "Pages"]
@@ -48,6 +49,11 @@ class Loaders:
     @cached_property
     def records(self) -> DataLoader[str, list[readmodels.RecordView]]:
         return DataLoader(load_fn=partial(readmodels.records, self.graph))
+
+    @cached_property
+    def overrides(self) -> DataLoader[str, OverrideView | None]:
+        """An operator's override of a value, by identifier key (Person.identifiers)."""
+        return DataLoader(load_fn=partial(overrides_of, self.graph))
 
     @cached_property
     def channels(self) -> DataLoader[str, list[readmodels.ChannelSummary]]:

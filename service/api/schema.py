@@ -24,6 +24,7 @@ from service.api.errors import ClientErrors, log_unexpected
 from service.api.execution import Executor
 from service.api.lookup import page_request, prefetch_plan
 from service.api.types.common import Channel, IdentifierInput, to_identifier
+from service.api.types.corrections import CorrectionsMutation, CorrectionsQuery
 from service.api.types.ingest import (
     EventInput,
     ItemResult,
@@ -232,8 +233,8 @@ def build_schema(settings: Settings) -> Schema:
         ClientErrors,
     ]
     built = Schema(
-        query=merge_types("Query", (Query, SegmentQuery)),
-        mutation=merge_types("Mutation", (Mutation, SegmentMutation)),
+        query=merge_types("Query", (Query, SegmentQuery, CorrectionsQuery)),
+        mutation=merge_types("Mutation", (Mutation, SegmentMutation, CorrectionsMutation)),
         subscription=merge_types("Subscription", (Subscription, SegmentSubscription)),
         extensions=extensions,
         execution_context_class=Executor,

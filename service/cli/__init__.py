@@ -10,6 +10,10 @@
     omnid erase TYPE VALUE | --id ID --reason R [--json]
     omnid export TYPE VALUE | --id ID [--output FILE]
     omnid unsuppress TYPE VALUE
+    omnid separate SIDE SIDE --reason R [--dry-run] | assert-same SIDE SIDE --reason R
+    omnid accept-match SIDE SIDE --score S | withdraw ID
+    omnid override TYPE VALUE --mode shared|linking --reason R | --clear
+    omnid overrides [--conflicts] [--json]
     omnid segment define FILE | list | show NAME | drop NAME | explain NAME
                   | members NAME --output members.csv
 
@@ -35,6 +39,14 @@ from importlib.metadata import entry_points
 
 import typer
 
+from service.cli.corrections import (
+    accept_match,
+    assert_same,
+    override,
+    overrides,
+    separate,
+    withdraw,
+)
 from service.cli.importing import import_
 from service.cli.load import load
 from service.cli.lookup import explain, resolve
@@ -66,6 +78,12 @@ app.command()(erase)
 app.command()(export)
 app.command("unsuppress")(unsuppress_)
 app.add_typer(segment_app, name="segment")
+app.command()(separate)
+app.command("assert-same")(assert_same)
+app.command("accept-match")(accept_match)
+app.command()(withdraw)
+app.command()(override)
+app.command()(overrides)
 
 
 def _plug_in(app: typer.Typer) -> None:

@@ -42,6 +42,7 @@ __all__ = [
     "CONSENT_STATUSES",
     "MAX_ATTRIBUTES_BYTES",
     "MAX_IDENTIFIERS_PER_ITEM",
+    "RESERVED_SOURCE",
     "Consent",
     "Item",
     "item_key",
@@ -78,6 +79,9 @@ CONSENT_CHANNELS: dict[str, str | None] = {
 }
 CONSENT_STATUSES = ("granted", "denied", "withdrawn")
 MAX_IDENTIFIERS_PER_ITEM = 50
+#: The source of operator links (service/steward/corrections.py): no input may use it,
+#: so that no import can rewrite or empty an operator's link.
+RESERVED_SOURCE = "operator"
 MAX_ATTRIBUTES_BYTES = 64 * 1024
 
 _KNOWN_FIELDS = {
@@ -133,6 +137,10 @@ def _origin(raw: Mapping[str, Any]) -> tuple[str, str, str | None]:
         raise InvalidInput(
             "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
             field="source",
+        )
+    if source == RESERVED_SOURCE:
+        raise InvalidInput(
+            "'operator' is reserved for operator links (assertSame, acceptMatch)", field="source"
         )
     ident = _required_str(raw, "id")
     if len(ident) > _MAX_ID:

@@ -20,6 +20,7 @@ from service.store.graph import Graph
 READ_KEY = "test-read-key"
 WRITE_KEY = "test-write-key"
 PRIVACY_KEY = "test-privacy-key"
+STEWARD_KEY = "test-steward-key"
 ADMIN_KEY = DEV_API_KEY
 
 
@@ -57,6 +58,7 @@ async def _serve(session_graph: Graph, **changes: Any) -> AsyncIterator[ServerIn
                 READ_KEY: ["read"],
                 WRITE_KEY: ["write"],
                 PRIVACY_KEY: ["privacy"],
+                STEWARD_KEY: ["steward"],
                 ADMIN_KEY: ["admin"],
             },
             "max_page_size": 100,

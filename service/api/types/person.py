@@ -31,6 +31,7 @@ from service.api.types.privacy import (
 from service.read import models as readmodels
 
 if TYPE_CHECKING:
+    from service.api.types.corrections import ValueOverride
     from service.api.types.segments import SegmentHistoryEntry, SegmentMembership
 
 __all__ = [
@@ -80,6 +81,17 @@ class PersonIdentifier:
             last_seen=view.last_seen,
             sources=list(view.sources),
         )
+
+    @strawberry.field(
+        description="An operator's override of this value (who, why, when); null if none."
+    )
+    async def override(
+        self, info: Info
+    ) -> Annotated[ValueOverride, strawberry.lazy("service.api.types.corrections")] | None:
+        from service.api.types.corrections import ValueOverride
+
+        view = await info.context.loaders.overrides.load(f"{self.type.value}:{self.value}")
+        return ValueOverride.of(view) if view is not None else None
 
 
 @strawberry.type(description="What one source system knows about this person.")

@@ -16,6 +16,10 @@ module with its statements in a ``cypher/resolution-<phase>.cypher`` file of its
 3. ``regroup``: lock the persons involved, union-find the affected part of the graph
    and write back, with the ids ``ids`` assigns (a pure function).
 
+An operator's override of a value (``restatus``: 'shared', 'linking') is decided
+before the shared rules in phase 2 and kept on the identifier node; setting or clearing
+one regroups with phase 3 as new evidence would.
+
 Ids: the part with most members of an old person keeps its id (a merge keeps the largest
 person's id, the others become aliases); smaller parts of a split get new ids and
 remember where they came from.
@@ -36,11 +40,19 @@ from service.identity.contract import Item
 from service.identity.resolution.items import write_items
 from service.identity.resolution.outcome import BatchOutcome
 from service.identity.resolution.policy import ResolutionPolicy, label_for
-from service.identity.resolution.regroup import regroup
+from service.identity.resolution.regroup import outcome, regroup
+from service.identity.resolution.restatus import Override, override_tx
 from service.identity.resolution.shared import reevaluate_shared
 from service.store.graph import Tx
 
-__all__ = ["BatchOutcome", "ResolutionPolicy", "label_for", "resolve_batch_tx"]
+__all__ = [
+    "BatchOutcome",
+    "Override",
+    "ResolutionPolicy",
+    "label_for",
+    "override_tx",
+    "resolve_batch_tx",
+]
 
 
 async def resolve_batch_tx(
@@ -53,15 +65,4 @@ async def resolve_batch_tx(
     """
     written = await write_items(tx, items, policy, now)
     statuses = await reevaluate_shared(tx, written, policy, now)
-    regrouped = await regroup(tx, written, statuses, now)
-    ids = regrouped.ids
-    return BatchOutcome(
-        persons=regrouped.persons,
-        unchanged=written.unchanged,
-        created=ids.created,
-        merged=len(ids.absorbed),
-        split=ids.split,
-        shared=sorted(statuses.became_nonlinking),
-        unshared=sorted(statuses.became_linking),
-        absorbed=ids.absorbed,
-    )
+    return outcome(await regroup(tx, written, statuses, now), statuses, written)

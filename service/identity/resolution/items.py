@@ -42,6 +42,8 @@ class Written:
     linking: dict[str, bool]
     #: The batch's identifiers stored as shared.
     shared: set[str]
+    #: The batch's identifiers an operator overrode: 'shared' or 'linking'.
+    overrides: dict[str, str]
     #: The batch's identifiers this transaction created.
     created: set[str]
     #: The person of each batch identifier and record before this batch (None: none).
@@ -67,6 +69,7 @@ class _Identifiers:
     by_key: dict[str, Identifier]
     linking: dict[str, bool]
     shared: set[str]
+    overrides: dict[str, str]
     created: set[str]
     person_of: dict[str, str | None]
     node_id: dict[str, str]
@@ -97,6 +100,7 @@ async def _merge_identifiers(
         by_key=identifiers,
         linking={k: bool(v) for k, v in zip(keys, merged["linking"], strict=True)},
         shared={k for k, v in zip(keys, merged["shared"], strict=True) if v},
+        overrides={k: v for k, v in zip(keys, merged["overrides"], strict=True) if v},
         created={k for k, v in zip(keys, merged["created"], strict=True) if v},
         person_of={k: p or None for k, p in zip(keys, merged["persons"], strict=True)},
         node_id=dict(zip(keys, merged["ids"], strict=True)),
@@ -194,6 +198,7 @@ async def write_items(
         identifiers=idents.by_key,
         linking=idents.linking,
         shared=idents.shared,
+        overrides=idents.overrides,
         created=idents.created,
         person_of=idents.person_of | old_person,
         node_id=node_id,

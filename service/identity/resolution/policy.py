@@ -61,6 +61,28 @@ class ResolutionPolicy:
         """Whether the identifier links on its own, before the shared rules."""
         return identifier.type in self.linking_types and identifier.blocked is None
 
+    def links(
+        self,
+        identifier_type: str,
+        shared_reason: str | None,
+        blocked: bool,
+        override: str | None = None,
+    ) -> bool:
+        """Whether a value links, all rules applied: a blocked value never links; then an
+        operator's override ('shared': never links, 'linking': links despite the type
+        and the shared rules), then the type and the shared rules.
+
+        >>> ResolutionPolicy().links("PHONE", "seen with 7 distinct EMAIL values", False)
+        False
+        >>> ResolutionPolicy().links("PHONE", "seen with 7 distinct EMAIL values", False, "linking")
+        True
+        """
+        if blocked:
+            return False
+        if override:
+            return override == "linking"
+        return identifier_type in self.linking_types and shared_reason is None
+
     def shared_reason(self, identifier_type: str, counts: Mapping[str, int]) -> str | None:
         """Why a value with these co-occurrence counts is shared, or None.
 

@@ -23,10 +23,11 @@ from service.errors import ResolutionConflict
 from service.identity.partition import UnionFind
 from service.identity.resolution.ids import PersonIds, assign_person_ids
 from service.identity.resolution.items import Written
+from service.identity.resolution.outcome import BatchOutcome
 from service.identity.resolution.shared import Statuses
 from service.store.graph import Tx
 
-__all__ = ["Regrouped", "regroup"]
+__all__ = ["Regrouped", "outcome", "regroup"]
 
 #: A union-find element: a whole person ("p", id) or one member ("n", key).
 Elem = tuple[str, str]
@@ -248,3 +249,18 @@ async def regroup(tx: Tx, written: Written, statuses: Statuses, now: datetime) -
         if r.key not in persons:
             persons[r.key] = ids.of_group[parts.uf.find(inv.elem(r.key))]
     return Regrouped(persons, ids)
+
+
+def outcome(regrouped: Regrouped, statuses: Statuses, written: Written) -> BatchOutcome:
+    """What a resolved batch (or an operator's override) did, as its callers read it."""
+    ids = regrouped.ids
+    return BatchOutcome(
+        persons=regrouped.persons,
+        unchanged=written.unchanged,
+        created=ids.created,
+        merged=len(ids.absorbed),
+        split=ids.split,
+        shared=sorted(statuses.became_nonlinking),
+        unshared=sorted(statuses.became_linking),
+        absorbed=ids.absorbed,
+    )

@@ -91,6 +91,7 @@ async def _cooccurrence(
             "shared": False,
             "reason": None,
             "blocked": identifiers[key].blocked,
+            "override": written.overrides.get(key),
             "counts": [{"type": t, "n": len(values)} for t, values in counts.items()],
         }
         for key, counts in sorted(seen.items())
@@ -127,7 +128,9 @@ async def reevaluate_shared(
             row["key"] in written.identifiers
             and written.identifiers[row["key"]].blocked is not None
         )
-        now_linking = row["type"] in policy.linking_types and reason is None and not is_blocked
+        now_linking = policy.links(row["type"], reason, is_blocked, row["override"])
+        if now_linking:
+            reason = None  # linking by an operator's override: not shared, whatever the count
         # A value that stays shared after losing evidence gets today's count: its old
         # reason could claim more values than the graph still holds.
         if (
