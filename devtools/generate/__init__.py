@@ -31,8 +31,8 @@ from typing import Any
 
 from devtools.generate.activity import add_customer_items
 from devtools.generate.builder import Builder, Timed
-from devtools.generate.conflicts import Conflict, add_conflicts
 from devtools.generate.catalog import LOCALES, check_junk
+from devtools.generate.conflicts import Conflict, add_conflicts
 from devtools.generate.dataset import Dataset, write_jsonl
 from devtools.generate.population import customers
 from devtools.generate.shape import DEFAULT_SEED, DEFAULT_START, Shape
@@ -42,10 +42,10 @@ from service.identity.contract import item_key
 
 __all__ = [
     "DEFAULT_SEED",
-    "Conflict",
     "DEFAULT_START",
     "LOCALES",
     "STORY_CUSTOMERS",
+    "Conflict",
     "Dataset",
     "Shape",
     "generate",

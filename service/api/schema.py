@@ -34,6 +34,7 @@ from service.api.types.ingest import (
 )
 from service.api.types.person import Event, Explanation, Person
 from service.api.types.privacy import Consent, PrivacyMutation, PrivacyQuery, consents_for
+from service.api.types.review import ReviewMutation, ReviewQuery
 from service.api.types.segments import SegmentMutation, SegmentQuery, SegmentSubscription
 from service.errors import LimitExceeded, NotFound
 from service.read import models as readmodels
@@ -232,8 +233,8 @@ def build_schema(settings: Settings) -> Schema:
         ClientErrors,
     ]
     built = Schema(
-        query=merge_types("Query", (Query, SegmentQuery)),
-        mutation=merge_types("Mutation", (Mutation, SegmentMutation)),
+        query=merge_types("Query", (Query, SegmentQuery, ReviewQuery)),
+        mutation=merge_types("Mutation", (Mutation, SegmentMutation, ReviewMutation)),
         subscription=merge_types("Subscription", (Subscription, SegmentSubscription)),
         extensions=extensions,
         execution_context_class=Executor,

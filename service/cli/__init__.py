@@ -12,6 +12,7 @@
     omnid unsuppress TYPE VALUE
     omnid segment define FILE | list | show NAME | drop NAME | explain NAME
                   | members NAME --output members.csv
+    omnid review [--first N] [--after C] [--refresh] [--dismiss ID --reason R] [--json]
 
 and, from the development tools when they are installed (``devtools.commands``):
 
@@ -39,6 +40,7 @@ from service.cli.importing import import_
 from service.cli.load import load
 from service.cli.lookup import explain, resolve
 from service.cli.privacy import erase, export, unsuppress_
+from service.cli.review import review
 from service.cli.schema import schema_app
 from service.cli.segments import segment_app
 from service.cli.serve import serve
@@ -66,6 +68,7 @@ app.command()(erase)
 app.command()(export)
 app.command("unsuppress")(unsuppress_)
 app.add_typer(segment_app, name="segment")
+app.command()(review)
 
 
 def _plug_in(app: typer.Typer) -> None:

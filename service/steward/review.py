@@ -148,7 +148,9 @@ def _cursor(after: str | None) -> tuple[float, str]:
         raise InvalidInput("is not a cursor this list returned", field="after") from None
 
 
-async def suspicious_persons(graph: Graph, *, first: int = 50, after: str | None = None) -> ReviewPage:
+async def suspicious_persons(
+    graph: Graph, *, first: int = 50, after: str | None = None
+) -> ReviewPage:
     """One page of the review list, highest score first; ``after``: an ``end_cursor``."""
     if not 1 <= first <= _MAX_PAGE:
         raise LimitExceeded(f"must be between 1 and {_MAX_PAGE}", field="first")

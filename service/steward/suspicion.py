@@ -242,6 +242,7 @@ def _bridges(facts: Facts, min_records: int) -> list[tuple[str, list[list[Rec]]]
     hanging: dict[str, list[Rec]] = defaultdict(list)
     adjacency: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     records_of: dict[tuple[str, str], Rec] = {}
+    items: list[tuple[tuple[str, str], tuple[str, ...], Rec | None]]
     items = [(("r", r.key), r.links, r) for r in facts.records]
     items += [(("e", str(n)), links, None) for n, links in enumerate(set(facts.event_links))]
     for node, links, rec in items:
