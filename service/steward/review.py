@@ -7,9 +7,10 @@ persons and a background task reviews them (so writes never wait for it). The li
 then one indexed read, ordered by score. Merged persons become aliases and erased ones
 are deleted: either way they leave the list with their node's label.
 
-Writes the listener does not see (another process, ``omnid import``; an erasure) are
-caught up by ``refresh_all`` (``omnid review --refresh``), which reviews every person
-again, page by page.
+Writes the listener does not see are caught up two ways: ``omnid import --review``
+notes what its own writes touch (``Touched``) and reviews those persons when its files
+are in (``review_touched``); ``refresh_all`` (``omnid review --refresh``) reviews every
+person again, page by page (after an import without the flag, a load, an erasure).
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ __all__ = [
     "ReviewEntry",
     "ReviewPage",
     "Reviewer",
+    "Touched",
     "dismiss_review",
     "limits_of",
     "refresh_all",
     "review_persons",
+    "review_touched",
     "suspicious_persons",
 ]
 
@@ -184,25 +187,52 @@ async def dismiss_review(graph: Graph, person: str, *, reason: str, by: str) -> 
     return str(row["id"])
 
 
+class Touched:
+    """The persons committed writes touched, noted by ``on_commit`` (a commit hook):
+    their persons, the persons merged into others (their reviews are cleared) and, when
+    a write split a person, those to look up the other parts of."""
+
+    def __init__(self) -> None:
+        self.persons: set[str] = set()
+        self.split: set[str] = set()
+
+    async def on_commit(self, items: Sequence[Item], outcome: BatchOutcome) -> None:
+        touched = set(outcome.persons.values()) | set(outcome.absorbed.values())
+        self.persons |= touched | set(outcome.absorbed)
+        if outcome.split:
+            self.split |= touched
+
+    def __bool__(self) -> bool:
+        return bool(self.persons)
+
+
+async def review_touched(graph: Graph, touched: Touched) -> int:
+    """Review what ``touched`` noted, every part of a split included; returns how many
+    are listed. ``omnid import --review`` runs it once its files are in."""
+    ids = set(touched.persons)
+    if touched.split:
+        parents = await graph.query("review-split-parents", ids=sorted(touched.split)) or []
+        family = sorted(touched.split | set(parents))
+        parts = await graph.query("persons-split-from", ids=family) or []
+        ids |= set(family) | set(parts)
+    return await review_persons(graph, ids)
+
+
 class Reviewer:
-    """The commit listener: notes the persons each committed write touched; a task
-    reviews them in the background, coalescing what arrives meanwhile."""
+    """The service's commit listener: notes the persons each committed write touched;
+    a task reviews them in the background, coalescing what arrives meanwhile."""
 
     def __init__(self, graph: Graph) -> None:
         # Its own Graph on the same driver: its statements do not count in requests'.
         self.graph = type(graph)(graph.driver, graph.settings, graph.statements)
-        self._pending: set[str] = set()
-        self._split: set[str] = set()
+        self._touched = Touched()
         self._signal = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
 
     async def on_commit(self, items: Sequence[Item], outcome: BatchOutcome) -> None:
-        touched = set(outcome.persons.values()) | set(outcome.absorbed.values())
-        self._pending |= touched | set(outcome.absorbed)
-        if outcome.split:
-            self._split |= touched
+        await self._touched.on_commit(items, outcome)
         self._idle.clear()
         self._signal.set()
         if self._task is None or self._task.done():
@@ -223,22 +253,12 @@ class Reviewer:
         while True:
             await self._signal.wait()
             self._signal.clear()
-            pending, self._pending = self._pending, set()
-            split, self._split = self._split, set()
+            touched, self._touched = self._touched, Touched()
             try:
-                if split:
-                    pending |= await self._split_relatives(split)
-                await review_persons(self.graph, pending)
+                await review_touched(self.graph, touched)
             except Exception:
                 # Nothing half-stored (one transaction per chunk); the task must outlive
                 # a failure or no later write would be reviewed. `--refresh` catches up.
-                log.exception("review: %d persons not reviewed", len(pending))
+                log.exception("review: %d persons not reviewed", len(touched.persons))
             if not self._signal.is_set():
                 self._idle.set()
-
-    async def _split_relatives(self, ids: set[str]) -> set[str]:
-        """After a split, every part: the parents of these and what split off them."""
-        parents = await self.graph.query("review-split-parents", ids=sorted(ids)) or []
-        family = sorted(ids | set(parents))
-        parts = await self.graph.query("persons-split-from", ids=family) or []
-        return set(family) | set(parts)

@@ -11,11 +11,8 @@ from service.settings import Settings
 from tests.test_cli import db, omnid  # noqa: F401  (db: the emptied-graph fixture)
 
 
-def test_import_then_review_refresh_lists_then_dismiss(
-    db: neo4j.Driver,  # noqa: F811
-    settings: Settings,
-    tmp_path: Path,
-) -> None:
+def _glued(tmp_path: Path) -> Path:
+    """Two records of different names glued by one email."""
     items = [
         {
             "kind": "record",
@@ -29,7 +26,15 @@ def test_import_then_review_refresh_lists_then_dismiss(
     ]
     data = tmp_path / "crm.jsonl"
     data.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
-    assert omnid(settings, "import", str(data)).exit_code == 0
+    return data
+
+
+def test_import_then_review_refresh_lists_then_dismiss(
+    db: neo4j.Driver,  # noqa: F811
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    assert omnid(settings, "import", str(_glued(tmp_path))).exit_code == 0
 
     # The import's process reviews nothing: the list is empty until a refresh.
     before = omnid(settings, "review", "--json")
@@ -48,3 +53,15 @@ def test_import_then_review_refresh_lists_then_dismiss(
     dismissed = omnid(settings, "review", "--dismiss", entry["person"], "--reason", "checked")
     assert dismissed.exit_code == 0, dismissed.output
     assert json.loads(omnid(settings, "review", "--json").stdout)["nodes"] == []
+
+
+def test_import_with_review_reviews_what_it_touched(
+    db: neo4j.Driver,  # noqa: F811
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    done = omnid(settings, "import", str(_glued(tmp_path)), "--review")
+    assert done.exit_code == 0, done.output
+    assert "1 listed" in done.stderr
+    [entry] = json.loads(omnid(settings, "review", "--json").stdout)["nodes"]
+    assert [r["code"] for r in entry["reasons"]] == ["NAMES_DIFFER"]
