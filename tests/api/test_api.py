@@ -410,7 +410,9 @@ def test_keys_are_compared_in_constant_time_against_every_key(
     keys = {"k1": ["read"], "k2": ["write"], "k3": ["admin"]}
     assert auth.authenticate("k1", keys).scopes == frozenset({"read"})
     assert compared == [b"k1", b"k2", b"k3"]  # no early exit on the match
-    assert auth.authenticate("k3", keys).scopes == frozenset({"admin", "write", "read", "privacy"})
+    assert auth.authenticate("k3", keys).scopes == frozenset(
+        {"admin", "write", "read", "privacy", "steward"}
+    )
     assert auth.authenticate("k4", keys).scopes is None
 
 

@@ -28,7 +28,9 @@ mutation($items: [RecordInput!]!) {
 LIST = """
 query($first: Int!, $after: String) {
   suspiciousPersons(first: $first, after: $after) {
-    nodes { personId score reasons { code detail } bridges { type value } person { id } }
+    nodes {
+      personId score reasons { code detail } bridges { type value } person { id } reviewedAt
+    }
     endCursor hasNextPage
   }
 }"""

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from service.identity.ingest import Ingestor
+from service.privacy.erasure import erase_person
+from service.privacy.suppression import Suppression
 from service.steward.review import refresh_all
 from tests.steward.conftest import READ_KEY, WRITE_KEY, Steward, record
 
@@ -52,6 +54,7 @@ async def test_names_differ_across_a_bridge_then_a_split_clears_it(steward: Stew
     assert {"type": "EMAIL", "value": FAMILY[1]} in entry["bridges"]
     assert "disagree" in next(r["detail"] for r in entry["reasons"] if r["code"] == "BRIDGE")
     assert entry["score"] == 0.75  # 1 - (1 - 0.5) * (1 - 0.5)
+    assert entry["reviewedAt"].startswith("20")
 
     # Ana's family record loses the family email: the person splits, both parts are clean.
     body = await steward.gql(
@@ -203,3 +206,19 @@ async def test_writes_the_listener_did_not_see_are_caught_up(steward: Steward) -
     assert await refresh_all(steward.graph) == (1, 1)
     [entry] = (await steward.listed())["nodes"]
     assert _codes(entry) == {"NAMES_DIFFER"}
+
+
+async def test_an_erased_person_leaves_the_list(steward: Steward) -> None:
+    one = ("EMAIL", "ida@example.com")
+    results = await steward.upsert(
+        record("i1", one, name="Ida Roy"), record("i2", one, name="Bo Li")
+    )
+    assert len((await steward.listed())["nodes"]) == 1
+    await erase_person(
+        steward.graph,
+        results[0]["personId"],
+        reason="ticket 12",
+        requested_by="test",
+        suppression=Suppression.from_settings(steward.graph.settings),
+    )
+    assert (await steward.listed())["nodes"] == []

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from service.api.context import Context
+from service.read.models import parse_time
 from service.steward import review
 
 __all__ = ["ReviewMutation", "ReviewQuery"]
@@ -64,7 +65,7 @@ class SuspiciousPerson:
                 ReviewReason(code=ReviewReasonCode(r.code), detail=r.detail) for r in e.reasons
             ],
             bridges=[BridgeIdentifier(type=b.type, value=b.value) for b in e.bridges],
-            reviewed_at=datetime.fromisoformat(e.reviewed_at) if e.reviewed_at else None,
+            reviewed_at=parse_time(e.reviewed_at),
         )
 
     @strawberry.field
