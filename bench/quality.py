@@ -1,6 +1,6 @@
 """Resolution quality: pairwise precision, recall and F1 of omnid's persons on demo data.
 
-    python bench/quality.py [--customers 2000] [--seed 7] [--wipe]
+    python bench/quality.py [--customers 2000] [--seed 7] [--conflicts 16] [--wipe]
 
 Generates the demo dataset (``devtools.demo.generate``: the seeds' stories plus
 ``--customers`` synthetic customers with realistic noise, and the ground truth of which
@@ -16,6 +16,11 @@ For context, the same run scores two partitions computed in Python from the same
   naive approach;
 * omnid's rules in memory (``reference_partition``): what the graph must hold. The graph
   must equal it; any difference is a write-time resolution bug and is printed.
+
+Then the review list of suspicious persons (``service/steward/review.py``): every person
+is reviewed and the list read; with ``--conflicts N`` the data holds N seeded conflicts
+(real customers glued on purpose: a family email, a recycled phone; ``devtools/generate/
+conflicts.py``), and the run prints the recall of those and the share of persons listed.
 
 Settings come from the environment (``NEO4J_URI``, ``NEO4J_PASSWORD``); a database that
 holds data is wiped only with ``--wipe``.
@@ -38,7 +43,7 @@ from benchlib import (
     table,
 )
 
-from devtools.demo import generate
+from devtools.generate import Dataset, Shape, generate
 from devtools.quality import (
     PairScores,
     email_only_partition,
@@ -46,11 +51,13 @@ from devtools.quality import (
     pairwise_scores,
     partition_diff,
     reference_partition,
+    review_scores,
 )
 from service.identity.identifiers import IdentifierRules
 from service.identity.ingest import Ingestor
 from service.identity.resolution import ResolutionPolicy
 from service.settings import load_settings
+from service.steward.review import refresh_all, suspicious_persons
 from service.store.graph import Graph
 
 
@@ -74,14 +81,16 @@ async def main(args: argparse.Namespace) -> int:
         await prepare_empty_graph(graph, wipe=args.wipe)
 
         started = time.perf_counter()
-        dataset = generate(args.customers, seed=args.seed)
+        shape = Shape(customers=args.customers, seed=args.seed, conflicts=args.conflicts)
+        dataset = generate(shape)
         generated = time.perf_counter() - started
         counts = dataset.counts()
         print(
             f"demo data (seed {args.seed}): {counts['items']:,} items "
             f"({counts['records']:,} records, {counts['events']:,} events) of "
             f"{counts['customers']:,} real customers ({args.customers:,} synthetic + "
-            f"the seeds' stories), generated in {generated:.1f} s"
+            f"the seeds' stories), {len(dataset.conflicts)} seeded conflicts, "
+            f"generated in {generated:.1f} s"
         )
 
         meter = CpuMeter({"neo4j": neo4j_process(settings.neo4j_uri), "bench": psutil.Process()})
@@ -149,9 +158,43 @@ async def main(args: argparse.Namespace) -> int:
         for _, members in merges[: args.show]:
             parts = ", ".join(f"{c} ({n} items)" for c, n in sorted(members.items()))
             print(f"  {parts}")
+        await _review(graph, dataset, resolved)
         return 0
     finally:
         await graph.close()
+
+
+async def _review(graph: Graph, dataset: Dataset, resolved: dict[str, str]) -> None:
+    """The review list of suspicious persons against the seeded conflicts: every person
+    reviewed (``refresh_all``, what ``omnid review --refresh`` runs), then the list."""
+    started = time.perf_counter()
+    reviewed, _ = await refresh_all(graph)
+    seconds = time.perf_counter() - started
+    listed: set[str] = set()
+    after = None
+    while True:
+        page = await suspicious_persons(graph, first=500, after=after)
+        listed |= {e.person for e in page.entries}
+        if not page.has_next_page:
+            break
+        after = page.end_cursor
+    conflicts = [c.customers for c in dataset.conflicts]
+    s = review_scores(resolved, dataset.truth, conflicts, listed)
+    print()
+    print(
+        f"review: {reviewed:,} persons reviewed in {seconds:.1f} s "
+        f"({reviewed / seconds:,.0f} persons/s); {s.listed} listed = {s.flagged:.2%} of "
+        f"{s.persons:,} persons (target < 1%)"
+    )
+    print(
+        f"seeded conflicts: {s.seeded} ({s.glued} glued two customers into one person), "
+        f"{s.found} listed: recall {s.recall:.3f} (target >= 0.9)"
+    )
+    print(
+        f"listed persons that are false merges (hold items of more than one real "
+        f"customer): {s.listed_false_merges} of {s.listed}; false merges in the graph: "
+        f"{s.false_merges} ({s.false_merges - s.listed_false_merges} not listed)"
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -160,6 +203,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wipe", action="store_true", help="delete what the database holds")
     parser.add_argument("--show", type=int, default=10, help="false merges to list")
+    parser.add_argument(
+        "--conflicts",
+        type=int,
+        default=0,
+        help="seeded conflicts (a family email, a recycled phone) for the review list",
+    )
     return parser.parse_args(argv)
 
 

@@ -37,11 +37,13 @@ from service.identity.resolution import ResolutionPolicy
 
 __all__ = [
     "PairScores",
+    "ReviewScores",
     "email_only_partition",
     "false_merges",
     "pairwise_scores",
     "partition_diff",
     "reference_partition",
+    "review_scores",
 ]
 
 
@@ -230,3 +232,55 @@ def reference_partition(
         if root not in roots or item.key < roots[root]:
             roots[root] = item.key
     return {item.key: roots[uf.find(item.key)] for item in parsed}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewScores:
+    """How the review list of suspicious persons finds seeded conflicts."""
+
+    seeded: int  # conflicts seeded in the data
+    glued: int  # of those, whose customers ended up in one person
+    found: int  # of those, whose person is listed
+    persons: int
+    listed: int
+    false_merges: int  # persons holding items of more than one real customer
+    listed_false_merges: int  # of those, listed
+
+    @property
+    def recall(self) -> float:
+        """Seeded conflicts found, of those that glued; 1.0 when none did."""
+        return self.found / self.glued if self.glued else 1.0
+
+    @property
+    def flagged(self) -> float:
+        """The share of persons listed."""
+        return self.listed / self.persons if self.persons else 0.0
+
+
+def review_scores(
+    resolved: Mapping[str, str],
+    truth: Mapping[str, str],
+    conflicts: Iterable[tuple[str, str]],
+    listed: set[str],
+) -> ReviewScores:
+    """Score a review list (``listed`` person ids) against seeded conflicts (pairs of
+    real customers glued on purpose) and the graph's persons (``resolved``)."""
+    customers: dict[str, set[str]] = defaultdict(set)
+    for key, person in resolved.items():
+        customers[person].add(truth[key])
+    seeded = glued = found = 0
+    for pair in conflicts:
+        seeded += 1
+        holding = [p for p, held in customers.items() if set(pair) <= held]
+        glued += bool(holding)
+        found += any(p in listed for p in holding)
+    merged = {p for p, held in customers.items() if len(held) > 1}
+    return ReviewScores(
+        seeded=seeded,
+        glued=glued,
+        found=found,
+        persons=len(customers),
+        listed=len(listed & set(customers)),
+        false_merges=len(merged),
+        listed_false_merges=len(merged & listed),
+    )

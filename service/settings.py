@@ -206,6 +206,25 @@ class Settings(BaseSettings):
         5.0, gt=0, le=60, validation_alias=_alias("OMNID_WEBHOOK_TIMEOUT")
     )
 
+    # The review list of suspicious persons (service/steward/review.py).
+    #: Size guards: a person with more identifiers of a type than this is listed.
+    review_max_per_type: dict[str, int] = Field(
+        default_factory=lambda: {"EMAIL": 10, "PHONE": 10},
+        validation_alias=_alias("OMNID_REVIEW_MAX_PER_TYPE"),
+    )
+    #: Size guard: a person with more identifiers than this in all is listed.
+    review_max_identifiers: int = Field(
+        200, ge=1, validation_alias=_alias("OMNID_REVIEW_MAX_IDENTIFIERS")
+    )
+    #: A bridge counts when each side it joins holds at least this many records.
+    review_bridge_records: int = Field(
+        2, ge=1, validation_alias=_alias("OMNID_REVIEW_BRIDGE_RECORDS")
+    )
+    #: Persons whose score reaches this are listed (scores run from 0 to 1).
+    review_min_score: float = Field(
+        0.3, ge=0, le=1, validation_alias=_alias("OMNID_REVIEW_MIN_SCORE")
+    )
+
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
         return f"Settings(neo4j_uri={self.neo4j_uri!r}, neo4j_user={self.neo4j_user!r}, ...)"
 

@@ -15,6 +15,7 @@ comparable between runs. The modules, in the order a dataset is made:
     stories      the seeds' named customers (stable ids, whatever the seed)
     population   synthetic customers in households (Faker)
     activity     each customer's records and events
+    conflicts    seeded conflicts (a shared family email, a recycled phone), optional
     dataset      the result, and JSON Lines output
 
 Items arrive mostly by time, a few events late (POS uploads, call centre batches), the
@@ -31,6 +32,7 @@ from typing import Any
 from devtools.generate.activity import add_customer_items
 from devtools.generate.builder import Builder, Timed
 from devtools.generate.catalog import LOCALES, check_junk
+from devtools.generate.conflicts import Conflict, add_conflicts
 from devtools.generate.dataset import Dataset, write_jsonl
 from devtools.generate.population import customers
 from devtools.generate.shape import DEFAULT_SEED, DEFAULT_START, Shape
@@ -43,6 +45,7 @@ __all__ = [
     "DEFAULT_START",
     "LOCALES",
     "STORY_CUSTOMERS",
+    "Conflict",
     "Dataset",
     "Shape",
     "generate",
@@ -60,11 +63,13 @@ def generate(shape: Shape | None = None) -> Dataset:
     if shape.stories:
         add_stories(b)
     stories = len(b.out)
-    for customer in customers(b, shape):
+    people = customers(b, shape)
+    for customer in people:
         add_customer_items(b, customer, shape)
     if shape.resend:
         _resend(b, shape, b.out[stories:])
-    return _dataset(b)
+    seeded = add_conflicts(b, people, shape.conflicts, shape.seed) if shape.conflicts else []
+    return _dataset(b, seeded)
 
 
 def generate_items(items: int, shape: Shape | None = None) -> Dataset:
@@ -112,9 +117,10 @@ def _resend(b: Builder, shape: Shape, made: list[Timed]) -> None:
         )
 
 
-def _dataset(b: Builder) -> Dataset:
+def _dataset(b: Builder, conflicts: list[Conflict] | None = None) -> Dataset:
     ordered = sorted(b.out)
     return Dataset(
         items=[t.item for t in ordered],
         truth={t.key: t.customer for t in ordered},
+        conflicts=conflicts or [],
     )

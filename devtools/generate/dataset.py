@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,9 @@ class Dataset:
     items: list[dict[str, Any]]
     #: Item key (``service.identity.contract.item_key``) -> real customer id.
     truth: dict[str, str]
+    #: Seeded conflicts (``Shape.conflicts``): which real customers were glued on
+    #: purpose (``devtools.generate.conflicts.Conflict``).
+    conflicts: list[Any] = field(default_factory=list)
 
     @property
     def customers(self) -> int:

@@ -55,6 +55,10 @@ class Shape:
     #: Share of records sent again later with the same identifiers and new attributes
     #: (a source system re-exporting a customer it updated).
     resend: float = 0.0
+    #: Seeded conflicts, alternating a family email two household members share and a
+    #: phone number recycled to a new owner (devtools/generate/conflicts.py): real
+    #: customers glued into one person on purpose, listed in ``Dataset.conflicts``.
+    conflicts: int = 0
 
     def __post_init__(self) -> None:
         if self.customers < 0:
@@ -68,6 +72,8 @@ class Shape:
             raise InvalidInput("must be weights of 0 or more", field="households")
         if sum(self.households) <= 0:
             raise InvalidInput("must have a positive weight", field="households")
+        if self.conflicts < 0:
+            raise InvalidInput("must be 0 or more", field="conflicts")
         for name in _RATES:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise InvalidInput("must be a share between 0 and 1", field=name)

@@ -46,6 +46,7 @@ from service.settings import (
     Settings,
     load_settings,
 )
+from service.steward.review import Reviewer
 from service.store.graph import Graph
 from service.store.schema import apply_schema, missing_schema
 
@@ -135,6 +136,9 @@ def create_app(
         make_segments = segments_factory or SegmentEngine
         state.segments = make_segments(state.graph)
         state.listeners.append(state.segments.on_commit)
+        # The review list of suspicious persons: the persons each write touched.
+        reviewer = app.state.reviewer = Reviewer(state.graph)
+        state.listeners.append(reviewer.on_commit)
         state.ingestor = PrivacyIngestor(state.graph, on_commit=state.on_commit)
         state.pages = Coalescer(
             partial(readmodels.person_pages, state.graph),
@@ -162,6 +166,7 @@ def create_app(
             yield
         finally:
             await state.segments.stop()
+            await reviewer.stop()
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await poller

@@ -35,6 +35,7 @@ from service.api.types.ingest import (
 )
 from service.api.types.person import Event, Explanation, Person
 from service.api.types.privacy import Consent, PrivacyMutation, PrivacyQuery, consents_for
+from service.api.types.review import ReviewMutation, ReviewQuery
 from service.api.types.segments import SegmentMutation, SegmentQuery, SegmentSubscription
 from service.errors import LimitExceeded, NotFound
 from service.read import models as readmodels
@@ -233,8 +234,8 @@ def build_schema(settings: Settings) -> Schema:
         ClientErrors,
     ]
     built = Schema(
-        query=merge_types("Query", (Query, SegmentQuery, CorrectionsQuery)),
-        mutation=merge_types("Mutation", (Mutation, SegmentMutation, CorrectionsMutation)),
+        query=merge_types("Query", (Query, SegmentQuery, CorrectionsQuery, ReviewQuery)),
+        mutation=merge_types("Mutation", (Mutation, SegmentMutation, CorrectionsMutation, ReviewMutation)),
         subscription=merge_types("Subscription", (Subscription, SegmentSubscription)),
         extensions=extensions,
         execution_context_class=Executor,

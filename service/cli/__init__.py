@@ -16,6 +16,7 @@
     omnid overrides [--conflicts] [--json]
     omnid segment define FILE | list | show NAME | drop NAME | explain NAME
                   | members NAME --output members.csv
+    omnid review [--first N] [--after C] [--refresh] [--dismiss ID --reason R] [--json]
 
 and, from the development tools when they are installed (``devtools.commands``):
 
@@ -51,6 +52,7 @@ from service.cli.importing import import_
 from service.cli.load import load
 from service.cli.lookup import explain, resolve
 from service.cli.privacy import erase, export, unsuppress_
+from service.cli.review import review
 from service.cli.schema import schema_app
 from service.cli.segments import segment_app
 from service.cli.serve import serve
@@ -84,6 +86,7 @@ app.command("accept-match")(accept_match)
 app.command()(withdraw)
 app.command()(override)
 app.command()(overrides)
+app.command()(review)
 
 
 def _plug_in(app: typer.Typer) -> None:

@@ -30,6 +30,7 @@ from service.cli.shell import (
     out,
     print_json,
     run,
+    say,
 )
 from service.identity.files import (
     CsvMapping,
@@ -42,6 +43,7 @@ from service.identity.files import (
 )
 from service.privacy.ingest import PrivacyIngestor
 from service.settings import load_settings
+from service.steward.review import Touched, review_touched
 from service.store.graph import Graph
 from service.store.schema import apply_schema
 
@@ -118,6 +120,10 @@ def import_(
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Items per transaction [OMNID_BATCH_SIZE].")
     ] = None,
+    review: Annotated[
+        bool,
+        typer.Option("--review", help="Then review the persons it touched (suspicious persons)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Import records, events and consents from files, in batches; safe to run twice.
@@ -150,7 +156,8 @@ def import_(
 
     async def work(graph: Graph) -> list[ImportTally]:
         await apply_schema(graph)
-        ingestor = PrivacyIngestor(graph)
+        touched = Touched()  # this process has no service listener: note what it touched
+        ingestor = PrivacyIngestor(graph, on_commit=touched.on_commit if review else None)
         one_report = RejectReport(report, include_input=report_input) if report else None
         tallies = []
         with _progress() as progress:
@@ -177,6 +184,9 @@ def import_(
                 tallies.append(tally)
         if one_report is not None:
             one_report.close()
+        if touched:
+            listed = await review_touched(graph, touched)
+            say(f"reviewed {len(touched.persons):,} persons touched; {listed:,} listed")
         return tallies
 
     tallies = run(settings, work)
