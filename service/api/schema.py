@@ -235,7 +235,9 @@ def build_schema(settings: Settings) -> Schema:
     ]
     built = Schema(
         query=merge_types("Query", (Query, SegmentQuery, CorrectionsQuery, ReviewQuery)),
-        mutation=merge_types("Mutation", (Mutation, SegmentMutation, CorrectionsMutation, ReviewMutation)),
+        mutation=merge_types(
+            "Mutation", (Mutation, SegmentMutation, CorrectionsMutation, ReviewMutation)
+        ),
         subscription=merge_types("Subscription", (Subscription, SegmentSubscription)),
         extensions=extensions,
         execution_context_class=Executor,
