@@ -46,6 +46,7 @@ from service.settings import (
     Settings,
     load_settings,
 )
+from service.steward.matches import MatchWorker
 from service.store.graph import Graph
 from service.store.schema import apply_schema, missing_schema
 
@@ -98,6 +99,7 @@ class _State:
         self.lookup: Lookup | None = None  # what compiled lookups read with
         self.broker = Broker()
         self.segments: SegmentEngine | None = None
+        self.matches: MatchWorker | None = None  # possible matches of written records
         #: Called after each committed write, in order (live events, then segments).
         self.listeners: list[CommitHook] = [self.broker.publish]
 
@@ -135,6 +137,8 @@ def create_app(
         make_segments = segments_factory or SegmentEngine
         state.segments = make_segments(state.graph)
         state.listeners.append(state.segments.on_commit)
+        state.matches = MatchWorker(state.graph)
+        state.listeners.append(state.matches.on_commit)
         state.ingestor = PrivacyIngestor(state.graph, on_commit=state.on_commit)
         state.pages = Coalescer(
             partial(readmodels.person_pages, state.graph),
@@ -158,9 +162,11 @@ def create_app(
         interval = 0.25 if settings.workers == 1 else 0.05
         poller = asyncio.create_task(state.broker.poll(state.graph, interval=interval))
         await state.segments.start()
+        await state.matches.start()
         try:
             yield
         finally:
+            await state.matches.stop()
             await state.segments.stop()
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):

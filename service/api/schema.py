@@ -32,6 +32,7 @@ from service.api.types.ingest import (
     event_to_contract,
     record_to_contract,
 )
+from service.api.types.matches import MatchMutation
 from service.api.types.person import Event, Explanation, Person
 from service.api.types.privacy import Consent, PrivacyMutation, PrivacyQuery, consents_for
 from service.api.types.segments import SegmentMutation, SegmentQuery, SegmentSubscription
@@ -233,7 +234,7 @@ def build_schema(settings: Settings) -> Schema:
     ]
     built = Schema(
         query=merge_types("Query", (Query, SegmentQuery)),
-        mutation=merge_types("Mutation", (Mutation, SegmentMutation)),
+        mutation=merge_types("Mutation", (Mutation, SegmentMutation, MatchMutation)),
         subscription=merge_types("Subscription", (Subscription, SegmentSubscription)),
         extensions=extensions,
         execution_context_class=Executor,

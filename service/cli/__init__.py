@@ -10,6 +10,8 @@
     omnid erase TYPE VALUE | --id ID --reason R [--json]
     omnid export TYPE VALUE | --id ID [--output FILE]
     omnid unsuppress TYPE VALUE
+    omnid matches PERSON [--first N] [--min-score S] [--refresh] [--json]
+    omnid reject-match A B --reason R [--by WHO] [--json]
     omnid segment define FILE | list | show NAME | drop NAME | explain NAME
                   | members NAME --output members.csv
 
@@ -38,6 +40,7 @@ import typer
 from service.cli.importing import import_
 from service.cli.load import load
 from service.cli.lookup import explain, resolve
+from service.cli.matches import matches_, reject_match
 from service.cli.privacy import erase, export, unsuppress_
 from service.cli.schema import schema_app
 from service.cli.segments import segment_app
@@ -66,6 +69,8 @@ app.command()(erase)
 app.command()(export)
 app.command("unsuppress")(unsuppress_)
 app.add_typer(segment_app, name="segment")
+app.command("matches")(matches_)
+app.command("reject-match")(reject_match)
 
 
 def _plug_in(app: typer.Typer) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import jellyfish
 
-from service.steward.matches.profile import Profile
+from service.steward.matches.profile import Profile, email_local
 
 __all__ = ["MatchLimits", "block_keys"]
 
@@ -67,7 +67,7 @@ def _raw_keys(p: Profile) -> set[str]:
     if p.surname and p.locality:
         keys.add(f"sl:{_soundex(p.surname)}|{p.locality}")
     for email in p.emails:
-        local = email.partition("@")[0]
+        local = email_local(email)
         if len(local) >= 3:
             keys.add("el:" + local)
     for phone in p.phones:

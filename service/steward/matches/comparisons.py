@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from service.steward.matches.profile import Profile
+from service.steward.matches.profile import Profile, email_local
 
 __all__ = ["FIELDS", "Comparison", "compare"]
 
@@ -91,7 +91,8 @@ def _best(
 def _email(a: str, b: str) -> tuple[str, float]:
     if a == b:
         return "exact", 1.0
-    (la, _, da), (lb, _, db) = a.partition("@"), b.partition("@")
+    la, lb = email_local(a), email_local(b)
+    da, db = a.partition("@")[2], b.partition("@")[2]
     distance = DamerauLevenshtein.distance(a, b)
     sim = 1.0 - distance / max(len(a), len(b))
     if la == lb and DamerauLevenshtein.distance(da, db) <= 2:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Profile", "fold", "profile_of", "record_profile"]
+__all__ = ["Profile", "email_local", "fold", "profile_of", "record_profile"]
 
 _GIVEN = ("given_name", "givenName", "firstName", "first_name", "forename")
 _SURNAME = ("surname", "lastName", "last_name", "familyName", "family_name")
@@ -61,6 +61,12 @@ def fold(value: object) -> str:
     text = unicodedata.normalize("NFKD", str(value))
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return _SPACES.sub(" ", _NOT_WORD.sub(" ", text)).strip()
+
+
+def email_local(email: str) -> str:
+    """An email's local part as mailboxes read it: without dots or a +tag (Gmail's
+    normalized form has no dots; another domain's may: compare them alike)."""
+    return email.partition("@")[0].split("+", 1)[0].replace(".", "")
 
 
 def _first(attributes: Mapping[str, Any], names: Sequence[str]) -> str:

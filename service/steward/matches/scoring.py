@@ -81,7 +81,9 @@ class Score:
     reasons: tuple[Reason, ...]
 
 
-def _weight(field: str, level: str, table: Mapping[str, Mapping[str, tuple[float, float]]]) -> float:
+def _weight(
+    field: str, level: str, table: Mapping[str, Mapping[str, tuple[float, float]]]
+) -> float:
     m, u = table[field][level]
     return math.log2(m / u)
 

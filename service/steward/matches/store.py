@@ -78,6 +78,7 @@ class Rejection:
     a: str
     b: str
     records: int  # records the rejection is tied to, both sides
+    at: datetime
 
 
 def _pair(record: str, candidate: str, result: Any) -> dict[str, Any]:
@@ -204,6 +205,7 @@ async def reject_match(graph: Graph, a: str, b: str, *, reason: str, by: str) ->
     for side, found in (("a", left), ("b", right)):
         if not found["records"]:
             raise InvalidInput("this person has no record to match on", field=side)
+    now = datetime.now(UTC)
     row = await graph.command(
         "reject-match",
         a=left["id"],
@@ -211,8 +213,8 @@ async def reject_match(graph: Graph, a: str, b: str, *, reason: str, by: str) ->
         id=str(uuid.uuid4()),
         reason=reason.strip(),
         by=by,
-        now=datetime.now(UTC),
+        now=now,
     )
     if row is None:  # one side was merged away between the read and the write
         raise NotFound("a person changed meanwhile; try again", field="a")
-    return Rejection(row["id"], left["id"], right["id"], row["left"] + row["right"])
+    return Rejection(row["id"], left["id"], right["id"], row["left"] + row["right"], now)
