@@ -1,6 +1,6 @@
 """Resolution quality: pairwise precision, recall and F1 of omnid's persons on demo data.
 
-    python bench/quality.py [--customers 2000] [--seed 7] [--wipe]
+    python bench/quality.py [--customers 2000] [--seed 7] [--wipe] [--matching 1,2,3,4]
 
 Generates the demo dataset (``devtools.demo.generate``: the seeds' stories plus
 ``--customers`` synthetic customers with realistic noise, and the ground truth of which
@@ -16,6 +16,9 @@ For context, the same run scores two partitions computed in Python from the same
   naive approach;
 * omnid's rules in memory (``reference_partition``): what the graph must hold. The graph
   must equal it; any difference is a write-time resolution bug and is printed.
+
+With ``--matching``, the possible-match ranking on the FEBRL datasets follows, beside
+Splink (``bench/matching.py``, which runs alone too; it wipes the graph per dataset).
 
 Settings come from the environment (``NEO4J_URI``, ``NEO4J_PASSWORD``); a database that
 holds data is wiped only with ``--wipe``.
@@ -149,6 +152,11 @@ async def main(args: argparse.Namespace) -> int:
         for _, members in merges[: args.show]:
             parts = ", ".join(f"{c} ({n} items)" for c, n in sorted(members.items()))
             print(f"  {parts}")
+        if args.matching:
+            from matching import run_matching
+
+            print()
+            await run_matching(graph, [int(n) for n in args.matching.split(",")])
         return 0
     finally:
         await graph.close()
@@ -160,6 +168,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wipe", action="store_true", help="delete what the database holds")
     parser.add_argument("--show", type=int, default=10, help="false merges to list")
+    parser.add_argument(
+        "--matching", default="", help="then FEBRL possible matches (e.g. 1,2,3,4; wipes)"
+    )
     return parser.parse_args(argv)
 
 
