@@ -10,7 +10,7 @@ attribute: nothing links, every record is a person of its own. Each record's pos
 matches are then computed the way the commit listener does (``refresh_records``, every
 scored pair kept), and the pairs read back. Pairwise precision, recall and F1 are
 printed at omnid's default threshold (``DEFAULT_THRESHOLD``) and at the best threshold
-for that dataset (an upper bound: it is chosen with the truth), beside Splink 
+for that dataset (an upper bound: it is chosen with the truth), beside Splink
 (DuckDB) run in this process on the same rows: blocking on the same fields, u estimated
 by random sampling, m by expectation maximisation, as Splink's own FEBRL example does.
 FEBRL 4 is a link between A and B for Splink (as its example) and a deduplication of
@@ -208,8 +208,11 @@ async def run_matching(graph: Graph, numbers: Sequence[int]) -> None:
         data = load(number)
         ours, ours_note = await omnid_scores(graph, data)
         theirs, their_note = splink_scores(data)
-        print(f"{data.name}: {len(data.truth):,} true pairs · omnid: {ours_note} · "
-              f"Splink: {their_note}", flush=True)
+        print(
+            f"{data.name}: {len(data.truth):,} true pairs · omnid: {ours_note} · "
+            f"Splink: {their_note}",
+            flush=True,
+        )
         rows += [
             _row(f"{data.name} omnid, default", at(ours, data.truth, DEFAULT_THRESHOLD)),
             _row(f"{data.name} omnid, best", best(ours, data.truth)),

@@ -13,7 +13,9 @@ mutation($items: [RecordInput!]!) { upsertRecords(items: $items) { status person
 MATCHES = """
 query($id: ID!) {
   person(id: $id) {
-    possibleMatches(first: 5) { person { id } score weight reasons { field level similarity weight } }
+    possibleMatches(first: 5) {
+      person { id } score weight reasons { field level similarity weight }
+    }
   }
 }"""
 REJECT = """

@@ -144,7 +144,9 @@ async def test_rejected_pairs_never_come_back(graph: Graph) -> None:
     # a's side merges with a new record through its email; b's side with another
     more = await write(
         graph,
-        record("c", "Ana Silva", emails=("ana@example.es",), phones=("+34600111222",), source="app"),
+        record(
+            "c", "Ana Silva", emails=("ana@example.es",), phones=("+34600111222",), source="app"
+        ),
         record("d", "A. Silva", emails=("ana.s@example.com",), source="pos"),
     )
     left, right = await person_of(graph, "a"), await person_of(graph, "b", "web")

@@ -53,9 +53,9 @@ def _typo(a: str, b: str, edits: int = 1) -> tuple[str, float]:
 
 def _birth(a: str, b: str) -> tuple[str, float]:
     level, sim = _typo(a, b)
-    if level == "different" and len(a) == len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:8]:
-        if a[6:8] == b[4:6]:
-            return "swapped", sim  # day and month swapped
+    swapped = len(a) == len(b) == 8 and a[:4] == b[:4] and (a[4:6], a[6:8]) == (b[6:8], b[4:6])
+    if level == "different" and swapped:
+        return "swapped", sim  # day and month swapped
     return level, sim
 
 

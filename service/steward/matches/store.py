@@ -33,6 +33,7 @@ __all__ = [
     "Refresh",
     "Rejection",
     "catch_up",
+    "index_records",
     "possible_matches",
     "refresh_records",
     "reject_match",
@@ -133,6 +134,26 @@ async def refresh_records(
         batch = unique[start : start + BATCH]
         total += await graph.write(_refresh_tx, batch, limits, keep, now)
     return total
+
+
+async def _index_tx(tx: Tx, keys: Sequence[str]) -> int:
+    stored = await tx.run("match-records", keys=list(keys))
+    rows = [
+        {"record": r["key"], "keys": block_keys(record_profile(r["attributes"], r["identifiers"]))}
+        for r in stored
+    ]
+    await tx.run("match-index", rows=rows)
+    return len(rows)
+
+
+async def index_records(graph: Graph, keys: Sequence[str], *, batch: int = 1000) -> int:
+    """Store these records' blocking keys without scoring them: a bulk backfill (an
+    initial load) where only the records written later need their candidates now.
+    Returns the records indexed."""
+    done = 0
+    for start in range(0, len(keys), batch):
+        done += await graph.write(_index_tx, keys[start : start + batch])
+    return done
 
 
 async def catch_up(
