@@ -1,12 +1,13 @@
 """Fellegi-Sunter scoring: each comparison level adds log2(m/u) to a match weight.
 
 ``m`` is how often a level is seen when two records are the same customer, ``u`` when
-they are not. The table below is calibrated, not learnt at run time: ``u`` from how
+they are not. The table below is set by hand, not learnt at run time: ``u`` from how
 common values are (one birth date in about 10,000 pairs of strangers, a postcode in
-500), ``m`` from the typo rates of FEBRL 1 and 2 (bench/matching.py measures FEBRL 3
-and 4 with it, unseen). ``estimate_m`` re-estimates ``m`` from pairs known to be one
-customer (records the graph linked through a shared identifier) for a graph whose
-data is cleaner or dirtier than that.
+500), ``m`` from how often a source corrupts a field (about one field in six or seven
+of a duplicate, as FEBRL's generator and typical CRM data do). It was written before
+the first FEBRL run (bench/matching.py) and not tuned on it. ``estimate_m``
+re-estimates ``m`` from pairs known to be one customer (records the graph linked
+through a shared identifier) for data cleaner or dirtier than that.
 
 The weight starts at the prior (log2 of the odds that two candidates that share a
 blocking key are one customer) and the score is the probability ``2^W / (1 + 2^W)``::
