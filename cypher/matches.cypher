@@ -81,15 +81,6 @@ RETURN row.record AS record, c.key AS candidate, c.attributes AS attributes,
           WHERE i.type IN ['EMAIL', 'PHONE', 'ADDRESS'] AND i.blocked IS NULL
             AND i.shared IS NULL | [i.type, i.value]] AS identifiers;
 
-// name: match-common-keys(keys, common)
-// Which of these keys are too common to block on (tests and the refresh report).
-UNWIND $keys AS key
-MATCH (k:MatchKey {key: key})
-USING INDEX SEEK k:MatchKey(key)
-WITH k, COUNT { (k)<-[:KEYED]-() } AS records
-WHERE records > $common
-RETURN k.key AS key, records;
-
 // name: match-suggest!(records, pairs, now)
 // Replace the scored pairs of these records: pairs {a, b (a < b), score, weight,
 // reasons (JSON text)}.
