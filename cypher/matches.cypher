@@ -47,7 +47,8 @@ MATCH (r:Item {key: row.record})
 USING INDEX SEEK r:Item(key)
 CALL (r, row) {
   MATCH (r)-[old:KEYED]->(k:MatchKey)
-  WHERE NOT k.key IN row.keys
+  WITH old, k.key AS stale
+  WHERE NOT stale IN row.keys
   DELETE old
 }
 CALL (r, row) {
