@@ -1,6 +1,7 @@
 """Resolution quality: pairwise precision, recall and F1 of omnid's persons on demo data.
 
     python bench/quality.py [--customers 2000] [--seed 7] [--conflicts 16] [--wipe]
+                            [--matching 1,2,3,4]
 
 Generates the demo dataset (``devtools.demo.generate``: the seeds' stories plus
 ``--customers`` synthetic customers with realistic noise, and the ground truth of which
@@ -21,6 +22,8 @@ Then the review list of suspicious persons (``service/steward/review.py``): ever
 is reviewed and the list read; with ``--conflicts N`` the data holds N seeded conflicts
 (real customers glued on purpose: a family email, a recycled phone; ``devtools/generate/
 conflicts.py``), and the run prints the recall of those and the share of persons listed.
+With ``--matching``, the possible-match ranking on the FEBRL datasets follows, beside
+Splink (``bench/matching.py``, which runs alone too; it wipes the graph per dataset).
 
 Settings come from the environment (``NEO4J_URI``, ``NEO4J_PASSWORD``); a database that
 holds data is wiped only with ``--wipe``.
@@ -159,6 +162,11 @@ async def main(args: argparse.Namespace) -> int:
             parts = ", ".join(f"{c} ({n} items)" for c, n in sorted(members.items()))
             print(f"  {parts}")
         await _review(graph, dataset, resolved)
+        if args.matching:
+            from matching import run_matching
+
+            print()
+            await run_matching(graph, [int(n) for n in args.matching.split(",")])
         return 0
     finally:
         await graph.close()
@@ -208,6 +216,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=0,
         help="seeded conflicts (a family email, a recycled phone) for the review list",
+    )
+    parser.add_argument(
+        "--matching", default="", help="then FEBRL possible matches (e.g. 1,2,3,4; wipes)"
     )
     return parser.parse_args(argv)
 

@@ -105,6 +105,7 @@ HOT_FILES = (
     "resolution-persons.cypher",
     "person.cypher",
     "journey.cypher",
+    "matches.cypher",
 )
 _KEYED_NODE = re.compile(r"\((\w*):(\w+)(?::\w+)* \{(key|id): ")
 _LABELLED_NODE = re.compile(r"\((\w+):(\w+)")

@@ -47,6 +47,7 @@ from service.settings import (
     load_settings,
 )
 from service.steward.review import Reviewer
+from service.steward.matches import MatchWorker
 from service.store.graph import Graph
 from service.store.schema import apply_schema, missing_schema
 
@@ -99,6 +100,7 @@ class _State:
         self.lookup: Lookup | None = None  # what compiled lookups read with
         self.broker = Broker()
         self.segments: SegmentEngine | None = None
+        self.matches: MatchWorker | None = None  # possible matches of written records
         #: Called after each committed write, in order (live events, then segments).
         self.listeners: list[CommitHook] = [self.broker.publish]
 
@@ -139,6 +141,8 @@ def create_app(
         # The review list of suspicious persons: the persons each write touched.
         reviewer = app.state.reviewer = Reviewer(state.graph)
         state.listeners.append(reviewer.on_commit)
+        state.matches = MatchWorker(state.graph)
+        state.listeners.append(state.matches.on_commit)
         state.ingestor = PrivacyIngestor(state.graph, on_commit=state.on_commit)
         state.pages = Coalescer(
             partial(readmodels.person_pages, state.graph),
@@ -162,9 +166,11 @@ def create_app(
         interval = 0.25 if settings.workers == 1 else 0.05
         poller = asyncio.create_task(state.broker.poll(state.graph, interval=interval))
         await state.segments.start()
+        await state.matches.start()
         try:
             yield
         finally:
+            await state.matches.stop()
             await state.segments.stop()
             await reviewer.stop()
             poller.cancel()

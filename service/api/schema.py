@@ -33,6 +33,7 @@ from service.api.types.ingest import (
     event_to_contract,
     record_to_contract,
 )
+from service.api.types.matches import MatchMutation
 from service.api.types.person import Event, Explanation, Person
 from service.api.types.privacy import Consent, PrivacyMutation, PrivacyQuery, consents_for
 from service.api.types.review import ReviewMutation, ReviewQuery
@@ -236,7 +237,8 @@ def build_schema(settings: Settings) -> Schema:
     built = Schema(
         query=merge_types("Query", (Query, SegmentQuery, CorrectionsQuery, ReviewQuery)),
         mutation=merge_types(
-            "Mutation", (Mutation, SegmentMutation, CorrectionsMutation, ReviewMutation)
+            "Mutation",
+            (Mutation, SegmentMutation, CorrectionsMutation, ReviewMutation, MatchMutation),
         ),
         subscription=merge_types("Subscription", (Subscription, SegmentSubscription)),
         extensions=extensions,

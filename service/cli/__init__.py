@@ -14,6 +14,8 @@
     omnid accept-match SIDE SIDE --score S | withdraw ID
     omnid override TYPE VALUE --mode shared|linking --reason R | --clear
     omnid overrides [--conflicts] [--json]
+    omnid matches PERSON [--first N] [--min-score S] [--refresh] [--json]
+    omnid reject-match A B --reason R [--by WHO] [--json]
     omnid segment define FILE | list | show NAME | drop NAME | explain NAME
                   | members NAME --output members.csv
     omnid review [--first N] [--after C] [--refresh] [--dismiss ID --reason R] [--json]
@@ -51,6 +53,7 @@ from service.cli.corrections import (
 from service.cli.importing import import_
 from service.cli.load import load
 from service.cli.lookup import explain, resolve
+from service.cli.matches import matches_, reject_match
 from service.cli.privacy import erase, export, unsuppress_
 from service.cli.review import review
 from service.cli.schema import schema_app
@@ -87,6 +90,8 @@ app.command()(withdraw)
 app.command()(override)
 app.command()(overrides)
 app.command()(review)
+app.command("matches")(matches_)
+app.command("reject-match")(reject_match)
 
 
 def _plug_in(app: typer.Typer) -> None:

@@ -32,6 +32,7 @@ from service.read import models as readmodels
 
 if TYPE_CHECKING:
     from service.api.types.corrections import ValueOverride
+    from service.api.types.matches import PossibleMatch
     from service.api.types.segments import SegmentHistoryEntry, SegmentMembership
 
 __all__ = [
@@ -328,6 +329,20 @@ class Person:
 
         info.context.require("read")
         return await person_segment_history(info, str(self.id), first)
+
+    @strawberry.field(
+        description=(
+            "Persons that may be the same customer though no linking identifier joins "
+            "them, best first, each with the field-by-field reasons of its score "
+            "(steward). Never merged by themselves: acceptMatch or rejectMatch."
+        )
+    )
+    async def possible_matches(
+        self, info: Info, first: int = 10, min_score: float | None = None
+    ) -> list[Annotated[PossibleMatch, strawberry.lazy("service.api.types.matches")]]:
+        from service.api.types.matches import possible_matches_of
+
+        return await possible_matches_of(info, str(self.id), first, min_score)
 
     @strawberry.field
     async def first_seen(self, info: Info) -> datetime | None:

@@ -1,0 +1,112 @@
+"""Possible matches (``steward`` scope): ``Person.possibleMatches`` and ``rejectMatch``,
+thin shells over ``service.steward.matches``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from service.api.context import Context
+from service.errors import NotFound
+from service.steward import matches
+
+if TYPE_CHECKING:
+    from service.api.types.person import Person
+
+__all__ = ["MatchMutation", "MatchReason", "MatchRejection", "PossibleMatch", "possible_matches_of"]
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="One field compared between the two closest records.")
+class MatchReason:
+    field: str = strawberry.field(
+        description="given_name, surname, birth_date, national_id, street_number, street, "
+        "locality, postcode, state, email, phone or address."
+    )
+    level: str = strawberry.field(
+        description="exact, close, similar, typo (one edit; an email's domain two), "
+        "swapped (day and month), or different."
+    )
+    similarity: float = strawberry.field(description="How alike the values are, 0 to 1.")
+    weight: float = strawberry.field(
+        description="What it added to the match weight (log2 of m/u; negative: against)."
+    )
+
+
+@strawberry.type(description="A person that may be the same customer; never merged by itself.")
+class PossibleMatch:
+    person_id: strawberry.ID = strawberry.field(name="personId")
+    score: float = strawberry.field(description="Probability that they are one customer.")
+    weight: float = strawberry.field(description="The Fellegi-Sunter match weight (log2 odds).")
+    reasons: list[MatchReason]
+
+    @strawberry.field(description="The other person.")
+    async def person(
+        self, info: Info
+    ) -> Annotated[Person, strawberry.lazy("service.api.types.person")]:
+        from service.api.types.person import Person
+
+        view = await info.context.loaders.persons.load(str(self.person_id))
+        if view is None:
+            raise NotFound("the person changed meanwhile", field="person")
+        return Person.of(view)
+
+
+@strawberry.type(description="A steward's decision that two persons are not one customer.")
+class MatchRejection:
+    id: strawberry.ID
+    a: strawberry.ID
+    b: strawberry.ID
+    records: int = strawberry.field(description="Records of both sides it is tied to.")
+    at: datetime
+
+
+async def possible_matches_of(
+    info: Info, person: str, first: int, min_score: float | None
+) -> list[PossibleMatch]:
+    info.context.require("steward")
+    found = await matches.possible_matches(
+        info.context.graph,
+        person,
+        first=first,
+        min_score=matches.DEFAULT_THRESHOLD if min_score is None else min_score,
+    )
+    return [
+        PossibleMatch(
+            person_id=strawberry.ID(m.person),
+            score=m.score,
+            weight=m.weight,
+            reasons=[
+                MatchReason(field=r.field, level=r.level, similarity=r.similarity, weight=r.weight)
+                for r in m.reasons
+            ],
+        )
+        for m in found
+    ]
+
+
+@strawberry.type
+class MatchMutation:
+    @strawberry.mutation(
+        description=(
+            "These two persons are not one customer (steward): none of their records is "
+            "suggested with the other's again, after re-imports and merges of either side."
+        )
+    )
+    async def reject_match(
+        self, info: Info, a: strawberry.ID, b: strawberry.ID, reason: str
+    ) -> MatchRejection:
+        info.context.require("steward")
+        done = await matches.reject_match(
+            info.context.graph, str(a), str(b), reason=reason, by=info.context.access.name
+        )
+        return MatchRejection(
+            id=strawberry.ID(done.id),
+            a=strawberry.ID(done.a),
+            b=strawberry.ID(done.b),
+            records=done.records,
+            at=done.at,
+        )
