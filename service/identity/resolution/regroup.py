@@ -38,6 +38,8 @@ class Regrouped:
 
     persons: dict[str, str]
     ids: PersonIds[Elem]
+    #: Whether identifiers joined, left or changed person (not only items).
+    identifiers_moved: bool = False
 
 
 @dataclass(slots=True)
@@ -188,7 +190,8 @@ async def _write_back(
     inv: _Involved,
     ids: PersonIds[Elem],
     now: datetime,
-) -> None:
+) -> bool:
+    """Write the regrouping; whether any identifier joined, left or changed person."""
     # Members with no person yet (new items, new identifiers: most of a batch) get a
     # plain CREATE, grouped by person; only members changing person need the statement
     # that finds and deletes their old OF relationship. Members without a person are
@@ -227,6 +230,11 @@ async def _write_back(
         await tx.run("absorb-persons", rows=absorb, now=now)
     if ids.orphaned:
         await tx.run("delete-empty-persons", ids=ids.orphaned)
+    return (
+        bool(statuses.became_nonlinking)
+        or any(group["identifiers"] for group in attach.values())
+        or any(not row["item"] for row in assign_rows)
+    )
 
 
 async def regroup(tx: Tx, written: Written, statuses: Statuses, now: datetime) -> Regrouped:
@@ -236,7 +244,7 @@ async def regroup(tx: Tx, written: Written, statuses: Statuses, now: datetime) -
     groups = parts.uf.groups()
     holdings = await _holdings(tx, groups, parts, inv)
     ids = assign_person_ids(holdings, inv.ages, inv.persons)
-    await _write_back(tx, written, statuses, groups, parts, inv, ids, now)
+    moved = await _write_back(tx, written, statuses, groups, parts, inv, ids, now)
 
     persons: dict[str, str] = {}
     for item in written.changed:
@@ -247,4 +255,4 @@ async def regroup(tx: Tx, written: Written, statuses: Statuses, now: datetime) -
     for r in written.records:
         if r.key not in persons:
             persons[r.key] = ids.of_group[parts.uf.find(inv.elem(r.key))]
-    return Regrouped(persons, ids)
+    return Regrouped(persons, ids, moved)
