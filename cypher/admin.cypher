@@ -7,8 +7,13 @@ MATCH (n)
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS;
 
 // name: graph-counts^
-// Node, relationship and property totals: the idempotence tests compare them.
-CALL () { MATCH (n) RETURN count(n) AS nodes, sum(size(keys(n))) AS nodeProperties }
+// Node, relationship and property totals: the idempotence tests compare them. The
+// changed-persons log (PersonChange, ChangeCursor: service/identity/changes.py) records
+// that writes happened, even writes that change nothing, so it is left out.
+CALL () {
+  MATCH (n) WHERE NOT (n:PersonChange OR n:ChangeCursor)
+  RETURN count(n) AS nodes, sum(size(keys(n))) AS nodeProperties
+}
 CALL () {
   MATCH ()-[r]->()
   RETURN count(r) AS relationships, sum(size(keys(r))) AS relationshipProperties

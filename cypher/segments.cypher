@@ -40,11 +40,6 @@ FOR (d:WebhookDelivery) REQUIRE d.id IS UNIQUE;
 CREATE RANGE INDEX webhook_delivery_status IF NOT EXISTS
 FOR (d:WebhookDelivery) ON (d.status);
 
-// name: schema-person-split-from!
-// After a split, the parts split off a touched person are re-evaluated too.
-CREATE RANGE INDEX person_split_from IF NOT EXISTS
-FOR (p:Person) ON (p.splitFrom);
-
 // name: segment-save^(segment, definition, description, now)
 // Store a definition: a new segment gets version 1, a changed one the next version and
 // a fresh evaluation over the whole graph (status evaluating, cursor from the start).
@@ -61,8 +56,9 @@ SET s.version = CASE WHEN same THEN s.version ELSE s.version + 1 END,
 RETURN s.version AS version, same AS unchanged;
 
 // name: segment-exists$(segment)
+// The segment's status (EVALUATING, READY, DROPPING), or null when there is none.
 MATCH (s:Segment {name: $segment})
-RETURN s.version AS version;
+RETURN s.status AS status;
 
 // name: segments-all
 // Every definition with its evaluation progress, by name.
@@ -73,13 +69,31 @@ RETURN s.name AS name, s.version AS version, s.definition AS definition,
        toString(s.updatedAt) AS updatedAt
 ORDER BY name;
 
-// name: segment-drop$(segment)
-// Forget a segment and every membership state of it (its change history stays).
+// name: segment-dropping$(segment)
+// Start dropping a segment: it is no longer evaluated; its members leave in batches
+// (segment-leave-page), then segment-drop removes it. Null: no such segment.
+MATCH (s:Segment {name: $segment})
+SET s.status = 'DROPPING'
+RETURN s.version AS version;
+
+// name: segment-leave-page$(segment, limit)
+// The next members of a segment being dropped, by person id.
+MATCH (m:Membership {segment: $segment, member: true})
+WITH m.person AS person ORDER BY person LIMIT $limit
+RETURN collect(person) AS persons;
+
+// name: segment-drop$(segment, limit)
+// Once no member is left: delete up to `limit` remaining (non-member) states, then the
+// segment itself when none is left; whether it is gone (its change history stays).
 MATCH (s:Segment {name: $segment})
 CALL (s) {
   MATCH (m:Membership {segment: s.name})
+  WITH m LIMIT $limit
   DELETE m
+  RETURN count(*) AS deleted
 }
+WITH s, deleted
+WHERE deleted < $limit
 DELETE s
 RETURN true AS dropped;
 
@@ -96,12 +110,6 @@ MATCH (p:Person)
 WHERE p.id > $after
 WITH p.id AS id ORDER BY id LIMIT $limit
 RETURN collect(id) AS ids;
-
-// name: persons-split-from$(ids)
-// Persons split off these: they lost the items that were touched, so are re-evaluated.
-UNWIND $ids AS id
-MATCH (p:Person {splitFrom: id})
-RETURN collect(DISTINCT p.id) AS ids;
 
 // name: items-to-project(persons)
 // The items of these persons with their stored attributes (JSON text), for the
@@ -120,19 +128,23 @@ MATCH (x:Item {key: row.key})
 FOREACH (k IN [k IN keys(x) WHERE k STARTS WITH 'attr.'] | SET x[k] = null)
 SET x += row.props;
 
-// name: segment-evaluate(persons, atoms, now)
-// Per person and atom (a rule's leaf, see service/segments/compile.py): whether it
-// holds, when it stops holding on its own (a sliding window closing: the atLeast-th
-// newest matching event leaves it), and the newest matching event (the cause). A
-// person who no longer exists answers exists = false. Atoms of kind event/record count
-// the person's items matching every comparison of `where`; `home` compares with the
-// countries of the person's records.
-UNWIND $persons AS pid
-OPTIONAL MATCH (p:Person {id: pid})
-WITH pid, p, COLLECT {
+// name: segment-evaluate(checks, atoms, now)
+// Per check {person, atoms: [indexes into $atoms]} and atom (a rule's leaf, see
+// service/segments/compile.py): whether it holds, when it stops holding on its own (a
+// sliding window closing: the atLeast-th newest matching event leaves it), and the
+// newest matching event (the cause). Each person is checked only against the atoms of
+// the segments its writes can change. A person who no longer exists answers exists =
+// false. Atoms of kind event/record count the person's items matching every comparison
+// of `where`; `home` compares with the countries of the person's records. Consent atoms
+// go to segment-consents (a statement of their own: planning them in this one tripled
+// its planning time).
+UNWIND $checks AS check
+OPTIONAL MATCH (p:Person {id: check.person})
+WITH check.person AS pid, check.atoms AS indexes, p, COLLECT {
   MATCH (p)<-[:OF]-(r:Record) WHERE r.country IS NOT NULL RETURN DISTINCT r.country
 } AS homes
-UNWIND $atoms AS a
+UNWIND indexes AS index
+WITH pid, p, homes, $atoms[index] AS a
 WITH pid, p, homes, a,
   CASE WHEN p IS NULL OR a.kind = 'identifier' THEN [] ELSE COLLECT {
     MATCH (p)<-[:OF]-(x:Item)
@@ -153,10 +165,13 @@ WITH pid, p, homes, a,
     RETURN {at: x.at, key: x.key, type: x.type, channel: x.channel}
   } END AS found
 WITH pid, p, a, found,
-  CASE WHEN p IS NOT NULL AND a.kind = 'identifier' THEN
-    EXISTS { MATCH (p)<-[:OF]-(:Identifier {type: a.type}) }
-    OR EXISTS { MATCH (p)<-[:OF]-(:Item)-[:HAS]->(:Identifier {type: a.type}) }
-  ELSE size(found) >= a.atLeast END AS ok
+  CASE
+    WHEN p IS NULL THEN false
+    WHEN a.kind = 'identifier' THEN
+      EXISTS { MATCH (p)<-[:OF]-(:Identifier {type: a.type}) }
+      OR EXISTS { MATCH (p)<-[:OF]-(:Item)-[:HAS]->(:Identifier {type: a.type}) }
+    ELSE size(found) >= a.atLeast
+  END AS ok
 RETURN pid AS person, p IS NOT NULL AS exists, a.segment AS segment, a.index AS atom,
        ok,
        CASE WHEN ok AND a.window IS NOT NULL
@@ -164,6 +179,32 @@ RETURN pid AS person, p IS NOT NULL AS exists, a.segment AS segment, a.index AS 
          AS expires,
        CASE WHEN size(found) > 0 THEN {key: found[0].key, type: found[0].type,
             channel: found[0].channel, at: toString(found[0].at)} END AS cause;
+
+// name: segment-consents(checks, atoms)
+// Consent atoms, as segment-evaluate answers the others: per check {person, atoms} and
+// atom, whether the person's effective consent for the atom's purpose is a grant: the
+// latest (by at, then source, then id, as service/privacy/consents.py reads it) of the
+// consents given through the person's identifiers (its linking ones, and the
+// non-linking ones its items carry, less shared or blocked values) on the atom's
+// channels (the channel asked for and ALL).
+UNWIND $checks AS check
+OPTIONAL MATCH (p:Person {id: check.person})
+UNWIND check.atoms AS index
+WITH check.person AS pid, p, $atoms[index] AS a
+CALL (p, a) {
+  OPTIONAL MATCH (p)<-[:OF]-(:Identifier)<-[:THROUGH]-(c:Consent)
+  WHERE c.purpose = a.purpose AND c.channel IN a.channels
+  RETURN c
+  UNION
+  OPTIONAL MATCH (p)<-[:OF]-(:Item)-[:HAS]->(x:Identifier)<-[:THROUGH]-(c:Consent)
+  WHERE NOT x.linking AND x.shared IS NULL AND x.blocked IS NULL
+    AND c.purpose = a.purpose AND c.channel IN a.channels
+  RETURN c
+}
+WITH pid, p, a, c ORDER BY c.at DESC, c.source DESC, c.sourceId DESC
+WITH pid, p, a, collect(c.status)[0] AS status
+RETURN pid AS person, p IS NOT NULL AS exists, a.segment AS segment, a.index AS atom,
+       coalesce(status = 'granted', false) AS ok, null AS expires, null AS cause;
 
 // name: memberships-of(persons, segments)
 // The stored membership states of these persons in these segments.
@@ -173,13 +214,15 @@ WHERE m.segment IN $segments
 RETURN m.key AS key, m.segment AS segment, m.person AS person, m.member AS member,
        toString(m.since) AS since, toString(m.expiresAt) AS expiresAt;
 
-// name: transfer-memberships!(rows)
-// A merge: memberships of the absorbed person (`from`) become the survivor's (`into`),
-// keeping the earlier `since`, before the survivor is evaluated.
-UNWIND $rows AS row
-MATCH (m:Membership {person: row.from})
-MERGE (n:Membership {key: m.segment + '|' + row.into})
-  ON CREATE SET n.segment = m.segment, n.person = row.into, n.member = m.member,
+// name: transfer-merged-memberships!(persons)
+// A merge: memberships of these persons that are now aliases (merged into another)
+// become the survivor's, keeping the earlier `since`, before the survivor is evaluated.
+UNWIND $persons AS pid
+MATCH (a:PersonAlias {id: pid})
+USING INDEX SEEK a:PersonAlias(id)
+MATCH (m:Membership {person: pid})
+MERGE (n:Membership {key: m.segment + '|' + a.mergedInto})
+  ON CREATE SET n.segment = m.segment, n.person = a.mergedInto, n.member = m.member,
                 n.since = m.since, n.expiresAt = m.expiresAt
   ON MATCH SET n.member = n.member OR m.member,
                n.since = CASE WHEN m.member AND (n.since IS NULL OR m.since < n.since)

@@ -46,8 +46,8 @@ from service.settings import (
     Settings,
     load_settings,
 )
-from service.steward.review import Reviewer
 from service.steward.matches import MatchWorker
+from service.steward.review import Reviewer
 from service.store.graph import Graph
 from service.store.schema import apply_schema, missing_schema
 

@@ -111,8 +111,16 @@ def show(name: NameArg) -> None:
 
 @segment_app.command()
 def drop(name: NameArg) -> None:
-    """Forget a segment and its memberships (the history of changes stays)."""
-    run(load_settings(), lambda graph: SegmentEngine(graph, targets=[]).drop(name))
+    """Drop a segment: each member's exit is recorded and sent (webhooks, from the outbox)
+    in batches, then the segment is removed (the history of changes stays)."""
+
+    async def work(graph: Graph) -> None:
+        engine = SegmentEngine(graph)
+        await engine.drop(name)
+        await engine.stop()  # the background task: done here, in the foreground
+        await engine.finish_drop(name)
+
+    run(load_settings(), work)
     say(f"segment {name} dropped")
 
 
@@ -129,7 +137,10 @@ def explain(name: NameArg) -> None:
     typer.echo("// $atoms (the rule's leaves; all/any/not combine them in Python):")
     for line in json.dumps(list(segment.plan.atoms), indent=2).splitlines():
         typer.echo(f"//   {line}")
-    typer.echo("// $persons: the persons a write touched; $now: the evaluation time")
+    typer.echo(
+        "// $checks: {person, atoms: [indexes into $atoms]} per person a write touched, "
+        "only the atoms it can change; $now: the evaluation time"
+    )
     typer.echo(cypher + ";")
 
 

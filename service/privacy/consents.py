@@ -29,10 +29,11 @@ from datetime import datetime
 from typing import Any
 
 from service.errors import InvalidInput, OmnidError
+from service.identity.changes import Mark, mark_changed_tx
 from service.identity.contract import CONSENT_CHANNELS, Consent, parse_consent
 from service.identity.identifiers import IdentifierRules
-from service.identity.ingest import IngestReport, ItemResult
-from service.identity.resolution import ResolutionPolicy
+from service.identity.ingest import CommitHook, IngestReport, ItemResult
+from service.identity.resolution import BatchOutcome, ResolutionPolicy
 from service.privacy.suppression import Suppression
 from service.read.models import parse_time
 from service.store.graph import Graph, Tx
@@ -172,11 +173,14 @@ async def record_consents(
     policy: ResolutionPolicy,
     suppression: Suppression,
     now: datetime,
+    on_commit: CommitHook | None = None,
 ) -> IngestReport:
     """Validate and store consent items in one transaction; per-item results in order.
 
     A bad item gets its own error (the rest still go in); a consent already stored is
-    ``unchanged``; one whose identifiers were all erased is ``SUPPRESSED``.
+    ``unchanged``; one whose identifiers were all erased is ``SUPPRESSED``. The persons
+    of new consents are marked changed (kind ``consent``) in the same transaction, and
+    ``on_commit`` hears of the mark once committed (segments re-evaluate them).
     """
     purposes = graph.settings.consent_purposes
     parsed: list[Consent | OmnidError] = []
@@ -193,7 +197,11 @@ async def record_consents(
     created: set[str] = set()
     persons: dict[str, str] = {}
     if unique:
-        created, persons = await graph.write(_write_consents_tx, list(unique.values()), policy, now)
+        created, persons, mark = await graph.write(
+            _write_consents_tx, list(unique.values()), policy, now
+        )
+        if mark is not None and on_commit is not None:
+            await on_commit([], BatchOutcome(mark=mark))
     report = IngestReport()
     for index, entry in enumerate(parsed):
         if isinstance(entry, OmnidError):
@@ -209,7 +217,7 @@ async def record_consents(
 
 async def _write_consents_tx(
     tx: Tx, consents: list[Consent], policy: ResolutionPolicy, now: datetime
-) -> tuple[set[str], dict[str, str]]:
+) -> tuple[set[str], dict[str, str], Mark | None]:
     identifiers = {i.key: i for c in consents for i in c.identifiers}
     rows = policy.identifier_rows(identifiers)
     merged = await tx.run("merge-consent-identifiers", rows=rows, now=now)
@@ -231,4 +239,5 @@ async def _write_consents_tx(
     created = set(await tx.run("create-consents", rows=consent_rows, now=now) or [])
     found = await tx.run("consent-persons", keys=[c.key for c in consents])
     persons = {k: p for k, p in zip(found["keys"], found["persons"], strict=True) if p}
-    return created, persons
+    mark = await mark_changed_tx(tx, [persons[k] for k in created if k in persons], ["consent"])
+    return created, persons, mark

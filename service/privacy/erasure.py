@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.errors import InvalidInput, LimitExceeded, NotFound
+from service.identity.changes import mark_changed_tx
 from service.identity.contract import Item
 from service.identity.identifiers import Identifier
 from service.identity.resolution import ResolutionPolicy, resolve_batch_tx
@@ -210,6 +211,8 @@ async def _erase_tx(
     )
     row = receipt.to_dict()
     await tx.run("create-erasure-receipt", receipt=row)
+    # The person is gone: consumers of the mark (segments) drop what they held of it.
+    await mark_changed_tx(tx, [scope["id"], *scope["aliases"]], ["erase"])
     return receipt, hashes, version
 
 

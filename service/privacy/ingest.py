@@ -52,6 +52,7 @@ class PrivacyIngestor(Ingestor):
             policy=self.policy,
             suppression=self.suppression,
             now=datetime.now(UTC),
+            on_commit=self.on_commit,
         )
 
     async def ingest_batch(

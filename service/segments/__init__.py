@@ -9,7 +9,9 @@ delivered live (a GraphQL subscription) and durably (webhooks from an outbox).
     webhooks.py    targets from the settings, signatures
     outbox.py      the drainer that delivers webhooks
     clock.py       injectable time (windows close by it)
-    engine.py      the above in the running service
+    engine.py      the above in the running service: evaluation workers fed by the
+                   changed-persons marks (service/identity/changes.py), in memory and
+                   by a catch-up over the graph; drops
 """
 
 from service.segments.clock import Clock, ManualClock, SystemClock

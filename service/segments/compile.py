@@ -2,8 +2,9 @@
 
 No Cypher is generated: ``segment-evaluate`` (cypher/segments.cypher) is one fixed
 statement that evaluates a list of *atoms* (the leaves of every rule: an event count, an
-identifier type, a record match) for a list of persons. A rule compiles to its atoms,
-which travel as parameters, so no value of a rule is ever formatted into a statement;
+identifier type, a record match, an effective consent) for a list of persons. A rule
+compiles to its atoms, which travel as parameters, so no value of a rule is ever
+formatted into a statement;
 ``all``/``any``/``not`` are then combined here from the atoms' answers::
 
     >>> plan = compile_rule("r", parse_definition(
@@ -23,13 +24,18 @@ from service.segments.rules import (
     Any_,
     Comparison,
     Condition,
+    ConsentCondition,
     EventCondition,
     IdentifierCondition,
     Not,
     RecordCondition,
 )
 
-__all__ = ["Plan", "compile_rule", "verdict"]
+__all__ = ["KNOWN_KINDS", "Plan", "compile_rule", "verdict"]
+
+#: Kinds of changed-persons marks (service/identity/changes.py) a plan can tell apart;
+#: any other kind (a merge, a split, an erasure, a closing window) concerns every plan.
+KNOWN_KINDS = frozenset({"record", "identifier", "consent"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,18 @@ class Plan:
     #: Item properties the atoms compare ("attr.country"): projected from the stored
     #: attributes before evaluation (service/segments/membership.py).
     attributes: frozenset[str]
+    #: The kinds of change that can alter the verdict ("event:*": any event).
+    depends: frozenset[str]
+
+    def concerns(self, kinds: frozenset[str] | set[str]) -> bool:
+        """Whether a change of these kinds can alter this rule's verdict."""
+        for kind in kinds:
+            if kind.startswith("event:"):
+                if kind in self.depends or "event:*" in self.depends:
+                    return True
+            elif kind not in KNOWN_KINDS or kind in self.depends:
+                return True
+        return False
 
 
 def compile_rule(segment: str, rule: Condition) -> Plan:
@@ -50,7 +68,26 @@ def compile_rule(segment: str, rule: Condition) -> Plan:
     attributes = frozenset(
         c["prop"] for a in atoms for c in a["where"] if str(c["prop"]).startswith("attr.")
     )
-    return Plan(segment, rule, tuple(atoms), attributes)
+    return Plan(segment, rule, tuple(atoms), attributes, _depends(atoms))
+
+
+def _depends(atoms: list[dict[str, Any]]) -> frozenset[str]:
+    """What each atom reads: events of its types (and records for the home country),
+    records, identifiers (new ones, or ones joining or leaving the person), consents
+    (and identifiers, which bring the consents given through them)."""
+    kinds: set[str] = set()
+    for atom in atoms:
+        if atom["kind"] == "event":
+            kinds |= {f"event:{t}" for t in atom["types"] or ["*"]}
+            if any(c["home"] for c in atom["where"]):
+                kinds.add("record")
+        elif atom["kind"] == "record":
+            kinds.add("record")
+        elif atom["kind"] == "identifier":
+            kinds |= {"record", "identifier"}
+        else:
+            kinds |= {"consent", "identifier"}
+    return frozenset(kinds)
 
 
 def _collect(segment: str, rule: Condition, atoms: list[dict[str, Any]]) -> None:
@@ -63,9 +100,10 @@ def _collect(segment: str, rule: Condition, atoms: list[dict[str, Any]]) -> None
         atoms.append(_atom(segment, len(atoms), rule))
 
 
-def _atom(
-    segment: str, index: int, leaf: EventCondition | IdentifierCondition | RecordCondition
-) -> dict[str, Any]:
+Leaf = EventCondition | IdentifierCondition | RecordCondition | ConsentCondition
+
+
+def _atom(segment: str, index: int, leaf: Leaf) -> dict[str, Any]:
     # Every atom has every key, so the statement reads them without existence checks.
     atom: dict[str, Any] = {
         "segment": segment,
@@ -75,6 +113,7 @@ def _atom(
         "types": None,
         "channels": None,
         "sources": None,
+        "purpose": None,
         "window": None,
         "atLeast": 1,
         "where": [],
@@ -90,6 +129,11 @@ def _atom(
             atLeast=leaf.at_least,
             where=[_comparison(c) for c in leaf.where],
         )
+    elif isinstance(leaf, ConsentCondition):
+        # The consent on the channel and the ALL consent compete: the latest of them
+        # decides (service/segments/rules.py).
+        channels = ["ALL"] if leaf.channel is None else sorted({leaf.channel, "ALL"})
+        atom.update(kind="consent", purpose=leaf.purpose, channels=channels)
     else:
         atom.update(
             kind="record", sources=_list(leaf.sources), where=[_comparison(c) for c in leaf.where]

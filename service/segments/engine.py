@@ -1,11 +1,22 @@
-"""Segments in the running service: the commit listener, the evaluation worker, the
-window scheduler, the background evaluation of new definitions and the webhook drainer.
+"""Segments in the running service: the evaluation workers, the catch-up over the
+changed-persons marks, the window scheduler, the background evaluation of new
+definitions, drops, and the webhook drainer.
 
-The ingestor calls ``on_commit`` after each committed write; it only notes the persons
-touched (and merged, and split off), so writes never wait for segments. A worker takes
-whatever has accumulated, evaluates it in one transaction (membership.py) and then
-publishes the committed changes to subscribers and wakes the drainer. The scheduler
-re-evaluates persons whose windows close, by the injectable clock.
+What to evaluate comes from the changed-persons marks (``service/identity/changes.py``),
+which every write commits with itself, by two roads:
+
+* the fast one: the ingestor calls ``on_commit`` after each committed write with its
+  mark and items; the persons are queued at once (writes never wait for segments);
+* the durable one: a catch-up task reads marks from the graph after its cursor (with a
+  look-back), so writes of other processes (``omnid import``) and writes whose
+  evaluation a crash lost are evaluated too. The cursor (``ChangeCursor {name:
+  'segments'}``) is saved only up to the oldest mark not yet evaluated.
+
+Several workers take queued persons, a batch each, never a person another worker holds,
+and evaluate in one transaction per batch (membership.py) only the segments the
+changes can concern (``Plan.concerns``), then publish the committed changes to
+subscribers and wake the drainer. The scheduler re-evaluates persons whose windows
+close, by the injectable clock.
 """
 
 from __future__ import annotations
@@ -13,23 +24,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from service.errors import NotFound, OmnidError
+from service.identity import changes as marks
 from service.identity.contract import Item
 from service.identity.identifiers import IdentifierRules
 from service.identity.resolution import BatchOutcome
 from service.segments.clock import Clock, SystemClock
 from service.segments.feed import ChangeFeed
-from service.segments.membership import Change, evaluate_persons
+from service.segments.membership import Change, evaluate_persons, leave_tx
 from service.segments.outbox import Drainer
 from service.segments.store import (
     Segment,
     SegmentCache,
     define_segment,
-    drop_segment,
     load_segments,
+    start_dropping,
 )
 from service.segments.webhooks import WebhookTarget, targets_from_settings
 from service.store.graph import Graph
@@ -38,16 +50,31 @@ __all__ = ["SegmentEngine"]
 
 log = logging.getLogger("omnid")
 
-#: Persons per transaction of the background evaluation of a new definition.
+#: Persons per transaction of the background evaluation of a new definition, and of
+#: the exits of a dropped segment.
 _BACKFILL_BATCH = 500
+#: The catch-up's cursor among the changed-persons consumers.
+CURSOR = "segments"
+_LOOKBACK_MS = int(marks.LOOKBACK.total_seconds() * 1000)
+_PRUNE_EVERY = 120  # catch-up rounds between two prunings of old marks
 
 
-@dataclass
-class _Touched:
-    persons: set[str] = field(default_factory=set)
-    absorbed: dict[str, str] = field(default_factory=dict)
-    items: list[Item] = field(default_factory=list)
-    split: bool = False
+@dataclass(slots=True)
+class _Pending:
+    """What is queued for one person: the kinds of change, the marks it answers, and
+    the items written (None: project the stored attributes)."""
+
+    kinds: set[str] = field(default_factory=set)
+    marks: set[str] = field(default_factory=set)
+    items: dict[str, Item] | None = field(default_factory=dict)
+
+    def absorb(self, other: _Pending) -> None:
+        self.kinds |= other.kinds
+        self.marks |= other.marks
+        if self.items is None or other.items is None:
+            self.items = None
+        else:
+            self.items.update(other.items)
 
 
 class SegmentEngine:
@@ -59,6 +86,9 @@ class SegmentEngine:
         targets: Sequence[WebhookTarget] | None = None,
         scheduler_interval: float = 1.0,
         drain_interval: float = 0.5,
+        catch_up_interval: float = 0.5,
+        workers: int = 4,
+        batch: int = 100,
     ) -> None:
         settings = graph.settings
         # The same driver, its own Graph: its background statements (scheduler, drainer,
@@ -78,31 +108,109 @@ class SegmentEngine:
             interval=drain_interval,
         )
         self.scheduler_interval = scheduler_interval
-        self._touched = _Touched()
+        self.catch_up_interval = catch_up_interval
+        self.workers = max(1, workers)
+        self.batch = max(1, batch)
+        self._pending: dict[str, _Pending] = {}
+        self._busy: set[str] = set()
+        #: Marks taken and not yet evaluated: id -> [at, persons outstanding].
+        self._open: dict[str, list[int]] = {}
+        #: Marks taken (either road), id -> at: each is evaluated once.
+        self._seen: dict[str, int] = {}
+        self._read_from = 0  # the catch-up has read every mark up to here (epoch ms)
+        self._saved: int | None = None
         self._signal = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._tasks: list[asyncio.Task[None]] = []
         self._backfills: dict[str, asyncio.Task[None]] = {}
 
-    # -- the commit listener -------------------------------------------------------
+    # -- the two roads in -----------------------------------------------------------
 
     async def on_commit(self, items: Sequence[Item], outcome: BatchOutcome) -> None:
-        """Note what a committed write touched; the worker evaluates it."""
-        touched = self._touched
-        touched.persons.update(outcome.persons.values())
-        touched.persons.update(outcome.absorbed.values())
-        touched.absorbed.update(outcome.absorbed)
-        touched.items.extend(i for i in items if i.key not in outcome.unchanged)
-        touched.split = touched.split or outcome.split > 0
+        """A write of this process committed: queue the persons of its mark."""
+        if outcome.mark is None:
+            return
+        # Each person gets the items written to it (their attributes are projected).
+        mine: dict[str, dict[str, Item]] = {p: {} for p in outcome.mark.persons}
+        for item in items:
+            person = outcome.persons.get(item.key)
+            if person in mine and item.key not in outcome.unchanged:
+                mine[person][item.key] = item
+        self._take(outcome.mark, mine)
+
+    def _take(self, mark: marks.Mark, items: dict[str, dict[str, Item]] | None) -> None:
+        """Queue a mark's persons (``items``: the items written, per person; None: read
+        the stored ones), once per mark."""
+        if mark.id in self._seen:
+            return
+        self._seen[mark.id] = mark.at
+        self._open[mark.id] = [mark.at, len(mark.persons)]
+        for person in mark.persons:
+            written = None if items is None else items.get(person, {})
+            self._queue(person, _Pending(set(mark.kinds), {mark.id}, written))
+
+    def _queue(self, person: str, entry: _Pending) -> None:
+        queued = self._pending.get(person)
+        if queued is None:
+            self._pending[person] = entry
+        else:
+            queued.absorb(entry)
         self._idle.clear()
         self._signal.set()
+
+    async def catch_up(self) -> int:
+        """Queue the marks committed since the last round that no road has taken yet
+        (other processes' writes, or this one's before a crash); how many."""
+        after = max(0, self._read_from - _LOOKBACK_MS)
+        taken = 0
+        while True:
+            found = await marks.marks_since(self.graph, after, limit=1000)
+            for mark in found:
+                if mark.id not in self._seen:
+                    self._take(mark, None)
+                    taken += 1
+                self._read_from = max(self._read_from, mark.at)
+            if len(found) < 1000:
+                break
+            after = found[-1].at - 1
+        horizon = self._read_from - 2 * _LOOKBACK_MS
+        self._seen = {k: at for k, at in self._seen.items() if at >= horizon or k in self._open}
+        await self._save_cursor()
+        return taken
+
+    async def _save_cursor(self) -> None:
+        """Save how far every mark is evaluated: up to the oldest one still open."""
+        position = min([self._read_from, *(at for at, _ in self._open.values())])
+        if position > 0 and (self._saved is None or position > self._saved):
+            await marks.save_cursor(self.graph, CURSOR, position)
+            self._saved = position
+
+    async def _catch_up_loop(self) -> None:
+        self._saved = await marks.read_cursor(self.graph, CURSOR)
+        self._read_from = self._saved or 0
+        rounds = 0
+        while True:
+            try:
+                await self.catch_up()
+                rounds += 1
+                if rounds % _PRUNE_EVERY == 1:
+                    retention = int(marks.RETENTION.total_seconds() * 1000)
+                    await marks.prune_marks(self.graph, self._read_from - retention)
+            except OmnidError as exc:
+                log.warning("segments: catch-up: %s", exc.code)
+            except Exception:
+                # The loop must outlive a failure, or no other process's write would be
+                # evaluated again; the cursor is saved only after a round that worked.
+                log.exception("segments: catch-up failed")
+            await asyncio.sleep(self.catch_up_interval)
 
     # -- lifecycle -----------------------------------------------------------------
 
     async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._work()),
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
+        self._tasks += [
+            asyncio.create_task(self._catch_up_loop()),
             asyncio.create_task(self._schedule()),
             asyncio.create_task(self.drainer.run()),
         ]
@@ -110,8 +218,10 @@ class SegmentEngine:
             for segment in await load_segments(self.graph):
                 if segment.status == "EVALUATING":
                     self._start_backfill(segment.name)
+                elif segment.status == "DROPPING":
+                    self._start_background(segment.name, self.finish_drop)
         except OmnidError as exc:
-            log.warning("segments: background evaluations not resumed: %s", exc.code)
+            log.warning("segments: background work not resumed: %s", exc.code)
 
     async def stop(self) -> None:
         tasks = [*self._tasks, *self._backfills.values()]
@@ -124,15 +234,20 @@ class SegmentEngine:
         self._backfills = {}
 
     async def settle(self, timeout: float = 30.0) -> None:
-        """Wait until every noted write is evaluated (tests and benchmarks)."""
+        """Wait until every queued person is evaluated (tests and benchmarks)."""
         await asyncio.wait_for(self._idle.wait(), timeout)
 
     # -- definitions ----------------------------------------------------------------
 
     async def define(self, raw: object, *, replace: bool = False) -> Segment:
-        types = IdentifierRules.from_settings(self.graph.settings).types
+        settings = self.graph.settings
         name, _, changed = await define_segment(
-            self.graph, raw, clock=self.clock, replace=replace, identifier_types=types
+            self.graph,
+            raw,
+            clock=self.clock,
+            replace=replace,
+            identifier_types=IdentifierRules.from_settings(settings).types,
+            purposes=settings.consent_purposes,
         )
         self.cache.invalidate()
         if changed:
@@ -140,11 +255,35 @@ class SegmentEngine:
         return await self.segment(name)
 
     async def drop(self, name: str) -> None:
+        """Stop evaluating a segment; its members leave in the background (each exit
+        recorded and delivered), then it is removed."""
         task = self._backfills.pop(name, None)
         if task is not None:
             task.cancel()
-        await drop_segment(self.graph, name)
+        await start_dropping(self.graph, name)
         self.cache.invalidate()
+        self._start_background(name, self.finish_drop)
+
+    async def finish_drop(self, name: str) -> None:
+        """Send the exits of a dropping segment's members, a batch per transaction, then
+        remove it. Resumed at the next start if interrupted."""
+        version = (await self.segment(name)).version
+        while True:
+            persons = await self.graph.query(
+                "segment-leave-page", segment=name, limit=_BACKFILL_BATCH
+            )
+            if not persons:
+                break
+            async with self._holding(persons) as held:
+                changes = await self.graph.write(
+                    leave_tx, name, version, held, self.clock.now(), self.targets
+                )
+            self._published(changes)
+            if not held:
+                await asyncio.sleep(0.05)  # every one of them is being evaluated
+        while not await self.graph.command("segment-drop", segment=name, limit=5000):
+            pass
+        log.info("segment %s dropped", name)
 
     async def segment(self, name: str) -> Segment:
         for segment in await load_segments(self.graph):
@@ -152,63 +291,106 @@ class SegmentEngine:
                 return segment
         raise NotFound("no segment of this name", name=name)
 
-    # -- the worker -----------------------------------------------------------------
+    # -- the workers ----------------------------------------------------------------
+
+    def _claim(self) -> dict[str, _Pending]:
+        """Up to ``batch`` queued persons no worker holds, now held by the caller."""
+        batch: dict[str, _Pending] = {}
+        for person in self._pending:
+            if person not in self._busy:
+                batch[person] = self._pending[person]
+                if len(batch) >= self.batch:
+                    break
+        for person in batch:
+            del self._pending[person]
+            self._busy.add(person)
+        return batch
 
     async def _work(self) -> None:
         while True:
-            await self._signal.wait()
-            self._signal.clear()
-            touched, self._touched = self._touched, _Touched()
+            batch = self._claim()
+            if not batch:
+                self._signal.clear()
+                await self._signal.wait()
+                continue
             try:
-                await self._evaluate(touched)
-            except OmnidError as exc:
-                log.warning("segments: evaluation failed: %s", exc.code)
-            except Exception:
-                # Nothing of a failed evaluation is committed (one transaction); the
-                # worker must outlive it, or no later write would be evaluated.
-                log.exception("segments: evaluation failed")
-            if not self._signal.is_set():
-                self._idle.set()
+                await self._evaluate(batch)
+                self._finished(batch)
+            except Exception as exc:
+                # Nothing of a failed evaluation is committed (one transaction). Its
+                # marks stay open, so the saved cursor stops before them and the next
+                # start evaluates them again; the persons' next write does too.
+                if isinstance(exc, OmnidError):
+                    log.warning("segments: evaluation failed: %s", exc.code)
+                else:
+                    log.exception("segments: evaluation failed")
+            finally:
+                self._busy.difference_update(batch)
+                if self._pending:
+                    self._signal.set()
+                elif not self._busy:
+                    self._idle.set()
 
-    async def _evaluate(self, touched: _Touched) -> None:
+    async def _evaluate(self, batch: dict[str, _Pending]) -> None:
         segments = await self.cache.current()
-        if not segments or not touched.persons:
+        checks = {p: [s for s in segments if s.plan.concerns(e.kinds)] for p, e in batch.items()}
+        if not any(checks.values()):
             return
-        persons = touched.persons
-        if touched.split:
-            parts = await self.graph.query("persons-split-from", ids=sorted(persons))
-            persons = persons | set(parts or [])
+        items: list[Item] | None = []
+        for entry in batch.values():
+            if entry.items is None or items is None:
+                items = None
+            else:
+                items.extend(entry.items.values())
         changes = await evaluate_persons(
-            self.graph,
-            sorted(persons),
-            segments,
-            now=self.clock.now(),
-            targets=self.targets,
-            absorbed=touched.absorbed,
-            items=touched.items,
+            self.graph, checks, now=self.clock.now(), targets=self.targets, items=items
         )
         self._published(changes)
+
+    def _finished(self, batch: dict[str, _Pending]) -> None:
+        for entry in batch.values():
+            for mark in entry.marks:
+                slot = self._open.get(mark)
+                if slot is not None:
+                    slot[1] -= 1
+                    if slot[1] <= 0:
+                        del self._open[mark]
 
     def _published(self, changes: list[Change]) -> None:
         if changes:
             self.feed.publish(changes)
             self.drainer.wake()
 
+    @contextlib.asynccontextmanager
+    async def _holding(self, persons: Iterable[str]) -> AsyncIterator[list[str]]:
+        """Hold the persons no worker holds (the others are left out), for a direct
+        evaluation beside the workers; release them after."""
+        held = sorted({p for p in persons if p not in self._busy})
+        self._busy.update(held)
+        try:
+            yield held
+        finally:
+            self._busy.difference_update(held)
+            if self._pending:
+                self._signal.set()
+
     # -- windows closing ------------------------------------------------------------
 
     async def tick(self) -> int:
-        """Re-evaluate the persons whose windows closed by now; returns how many."""
+        """Re-evaluate the persons whose windows closed by now; returns how many
+        (a person a worker holds now is left to the next tick)."""
         segments = await self.cache.current()
         if not segments:
             return 0
         now = self.clock.now()
         persons = await self.graph.query("due-memberships", now=now.isoformat(), limit=500) or []
-        if persons:
-            changes = await evaluate_persons(
-                self.graph, persons, segments, now=now, targets=self.targets, items=[]
-            )
-            self._published(changes)
-        return len(persons)
+        async with self._holding(persons) as held:
+            if held:
+                changes = await evaluate_persons(
+                    self.graph, {p: segments for p in held}, now=now, targets=self.targets
+                )
+                self._published(changes)
+        return len(held)
 
     async def _schedule(self) -> None:
         while True:
@@ -219,23 +401,32 @@ class SegmentEngine:
             except OmnidError as exc:
                 log.warning("segments: scheduler: %s", exc.code)
 
-    # -- the background evaluation of a new or changed definition -------------------
+    # -- background work on one segment: evaluation of a definition, a drop ---------
 
     def _start_backfill(self, name: str) -> None:
+        self._start_background(name, self.backfill)
+
+    def _start_background(self, name: str, work: Callable[[str], Awaitable[None]]) -> None:
         old = self._backfills.pop(name, None)
         if old is not None:
             old.cancel()
-        self._backfills[name] = asyncio.create_task(self._backfill_logged(name))
+        self._backfills[name] = asyncio.create_task(self._logged(name, work))
 
-    async def _backfill_logged(self, name: str) -> None:
+    async def _logged(self, name: str, work: Callable[[str], Awaitable[None]]) -> None:
         try:
-            await self.backfill(name)
+            await work(name)
+        except asyncio.CancelledError:
+            raise
         except Exception:
-            # Progress is on the segment: the next start resumes from its cursor.
-            log.exception("segments: background evaluation of %s stopped", name)
+            # Progress is on the segment: the next start resumes it.
+            log.exception("segments: background work on %s stopped", name)
+        finally:
+            if self._backfills.get(name) is asyncio.current_task():
+                del self._backfills[name]
 
     async def backfill(self, name: str) -> None:
-        """Evaluate every person for one segment, in batches, recording progress on it."""
+        """Evaluate every person for one segment, in batches, recording progress on it.
+        A person a worker holds at that moment is queued for it instead."""
         segment = await self.segment(name)
         cursor = segment.cursor
         while True:
@@ -243,9 +434,15 @@ class SegmentEngine:
                 await self.graph.query("persons-page", after=cursor, limit=_BACKFILL_BATCH) or []
             )
             if ids:
-                changes = await evaluate_persons(
-                    self.graph, ids, [segment], now=self.clock.now(), targets=self.targets
-                )
+                async with self._holding(ids) as held:
+                    changes = await evaluate_persons(
+                        self.graph,
+                        {p: [segment] for p in held},
+                        now=self.clock.now(),
+                        targets=self.targets,
+                    )
+                for person in set(ids) - set(held):
+                    self._queue(person, _Pending({f"segment:{name}"}, set(), None))
                 self._published(changes)
                 cursor = ids[-1]
             done = len(ids) < _BACKFILL_BATCH
@@ -259,5 +456,4 @@ class SegmentEngine:
             )
             if done:
                 log.info("segment %s evaluated over the whole graph", name)
-                self._backfills.pop(name, None)
                 return

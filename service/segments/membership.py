@@ -24,7 +24,7 @@ from service.segments.store import Segment
 from service.segments.webhooks import WebhookTarget
 from service.store.graph import Graph, Tx
 
-__all__ = ["Change", "evaluate_persons", "projection_rows"]
+__all__ = ["Change", "evaluate_persons", "every", "leave_tx", "projection_rows"]
 
 ChangeKind = Literal["ENTERED", "LEFT"]
 
@@ -89,49 +89,92 @@ def _projected(attributes: Mapping[str, Any], wanted: frozenset[str]) -> dict[st
 
 async def evaluate_persons(
     graph: Graph,
-    persons: Sequence[str],
-    segments: Sequence[Segment],
+    checks: Mapping[str, Sequence[Segment]],
     *,
     now: datetime,
     targets: Sequence[WebhookTarget] = (),
-    absorbed: Mapping[str, str] | None = None,
     items: Sequence[Item] | None = None,
 ) -> list[Change]:
-    """Re-evaluate ``persons`` in ``segments``; returns the committed changes.
+    """Re-evaluate each person of ``checks`` in its segments; the committed changes.
 
-    ``absorbed`` (merged id -> survivor): their memberships move to the survivor first.
-    ``items``: the items just written, whose attributes are projected; without them the
-    stored attributes of every item of the persons are (the background evaluation).
+    Persons merged into another (aliases now) hand their memberships to the survivor
+    first, keeping ``since``. ``items``: the items just written, whose attributes are
+    projected; without them the stored attributes of every item of the persons are
+    (the background evaluation, marks read from the graph).
     """
-    if not persons or not segments:
+    wanted = {p: list(s) for p, s in checks.items() if p and s}
+    if not wanted:
         return []
-    return await graph.write(
-        _evaluate_tx, sorted(set(persons)), segments, now, targets, dict(absorbed or {}), items
-    )
+    return await graph.write(_evaluate_tx, wanted, now, targets, items)
+
+
+def every(persons: Sequence[str], segments: Sequence[Segment]) -> dict[str, Sequence[Segment]]:
+    """Checks of every person in every segment."""
+    return {p: segments for p in persons}
 
 
 async def _evaluate_tx(
     tx: Tx,
-    persons: list[str],
-    segments: Sequence[Segment],
+    checks: dict[str, list[Segment]],
     now: datetime,
     targets: Sequence[WebhookTarget],
-    absorbed: dict[str, str],
     items: Sequence[Item] | None,
 ) -> list[Change]:
-    if absorbed:
-        rows = [{"from": a, "into": b} for a, b in sorted(absorbed.items())]
-        await tx.run("transfer-memberships", rows=rows)
+    persons = sorted(checks)
+    await tx.run("transfer-merged-memberships", persons=persons)
+    segments = list({s.name: s for ss in checks.values() for s in ss}.values())
     await _project(tx, persons, segments, items)
-    atoms = [atom for s in segments for atom in s.plan.atoms]
-    rows = await tx.run("segment-evaluate", persons=persons, atoms=atoms, now=now.isoformat())
+    atoms: list[dict[str, Any]] = []
+    positions: dict[str, list[int]] = {}
+    for segment in segments:
+        positions[segment.name] = list(range(len(atoms), len(atoms) + len(segment.plan.atoms)))
+        atoms.extend(segment.plan.atoms)
+    # Consent atoms have a statement of their own (see segment-consents); each person's
+    # atoms go to one or both, and their answers are read alike.
+    rows: list[dict[str, Any]] = []
+    for statement, consent in (("segment-evaluate", False), ("segment-consents", True)):
+        params = []
+        for p in persons:
+            wanted = [
+                i
+                for s in checks[p]
+                for i in positions[s.name]
+                if (atoms[i]["kind"] == "consent") == consent
+            ]
+            if wanted:
+                params.append({"person": p, "atoms": wanted})
+        if params:
+            at = {} if consent else {"now": now.isoformat()}
+            rows += await tx.run(statement, checks=params, atoms=atoms, **at)
     stored = await tx.run("memberships-of", persons=persons, segments=[s.name for s in segments])
     upserts, deletes, changed = _diff(rows, stored, segments, now)
     if upserts or deletes:
         await tx.run("apply-memberships", upserts=upserts, deletes=deletes)
     if not changed:
         return []
-    changes = await _changes(tx, changed, segments, now)
+    changes = await _changes(tx, changed, {s.name: s.version for s in segments}, now)
+    await _record(tx, changes, targets)
+    return changes
+
+
+async def leave_tx(
+    tx: Tx,
+    segment: str,
+    version: int,
+    persons: Sequence[str],
+    now: datetime,
+    targets: Sequence[WebhookTarget],
+) -> list[Change]:
+    """These persons leave ``segment`` (it is being dropped): their membership states
+    go, each member's exit is recorded and sent like any other."""
+    stored = await tx.run("memberships-of", persons=list(persons), segments=[segment])
+    await tx.run("apply-memberships", upserts=[], deletes=[r["key"] for r in stored])
+    changed: list[tuple[str, str, ChangeKind, Any]] = [
+        (segment, r["person"], "LEFT", None) for r in stored if r["member"]
+    ]
+    if not changed:
+        return []
+    changes = await _changes(tx, changed, {segment: version}, now)
     await _record(tx, changes, targets)
     return changes
 
@@ -212,12 +255,11 @@ def _diff(
 async def _changes(
     tx: Tx,
     changed: list[tuple[str, str, ChangeKind, Any]],
-    segments: Sequence[Segment],
+    version: Mapping[str, int],
     now: datetime,
 ) -> list[Change]:
     persons = sorted({person for _, person, _, _ in changed})
     contacts = {r["person"]: r for r in await tx.run("contacts-of", persons=persons)}
-    version = {s.name: s.version for s in segments}
     changes = []
     for segment, person, kind, cause in changed:
         contact = contacts.get(person, {})

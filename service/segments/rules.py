@@ -16,7 +16,11 @@ A definition is a JSON (or YAML) object; its rule is a tree of conditions::
 
 Leaves: ``event`` (above), ``identifier: {type: PHONE}`` (the person has one),
 ``record: {source: crm, where: [...]}`` (a record of the person matches), and
-``consent: {purpose, channel}`` (checked, then refused: no consent model yet).
+``consent: {purpose: marketing, channel: SMS}``: the person's effective consent for that
+purpose on that channel is a grant. Effective: the latest (by ``at``, ties by source then
+id, as ``service/privacy/consents.py`` reads it) of the consents given through any of the
+person's identifiers for the purpose on that channel or on ``ALL``; without ``channel``,
+the ``ALL`` consent alone. No consent means not granted.
 Branches: ``all: [...]``, ``any: [...]``, ``not: {...}``. A comparison names
 ``attribute`` (a top-level attribute of the item) or ``field: country`` (the item's own
 country) and one operator: ``eq``, ``ne``, ``gt``, ``lt`` (a string, number or boolean),
@@ -33,8 +37,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from service.errors import InvalidRule, NotAvailable
-from service.identity.contract import CHANNELS
+from service.errors import InvalidRule
+from service.identity.contract import CHANNELS, CONSENT_CHANNELS
 
 __all__ = [
     "MAX_AT_LEAST",
@@ -43,6 +47,7 @@ __all__ = [
     "Any_",
     "Comparison",
     "Condition",
+    "ConsentCondition",
     "Definition",
     "EventCondition",
     "IdentifierCondition",
@@ -104,6 +109,13 @@ class RecordCondition:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentCondition:
+    purpose: str
+    #: The consent channel (SMS, EMAIL...); None: only the ``ALL`` consent counts.
+    channel: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class All:
     parts: tuple[Condition, ...]
 
@@ -118,7 +130,9 @@ class Not:
     part: Condition
 
 
-Condition = EventCondition | IdentifierCondition | RecordCondition | All | Any_ | Not
+Condition = (
+    EventCondition | IdentifierCondition | RecordCondition | ConsentCondition | All | Any_ | Not
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +155,12 @@ def parse_duration(text: object, path: str) -> int:
     return seconds
 
 
-def parse_definition(raw: object, *, identifier_types: Sequence[str] = ()) -> Definition:
-    """Check a definition; raise ``InvalidRule`` (naming the path) at the first problem."""
+def parse_definition(
+    raw: object, *, identifier_types: Sequence[str] = (), purposes: Sequence[str] = ()
+) -> Definition:
+    """Check a definition; raise ``InvalidRule`` (naming the path) at the first problem.
+    ``identifier_types`` and ``purposes``, when given, are the only ones a rule may name
+    (the settings'); stored definitions are read back without them."""
     if not isinstance(raw, Mapping):
         raise InvalidRule("a segment definition must be an object", field="definition")
     _only(raw, ("name", "description", "rule"), "")
@@ -157,7 +175,7 @@ def parse_definition(raw: object, *, identifier_types: Sequence[str] = ()) -> De
         raise InvalidRule("must be a string of at most 500 characters", field="description")
     if "rule" not in raw:
         raise InvalidRule("is required", field="rule")
-    parser = _Parser(frozenset(identifier_types))
+    parser = _Parser(frozenset(identifier_types), frozenset(purposes))
     rule = parser.condition(raw["rule"], "rule", 0)
     if not _has_positive(rule):
         raise InvalidRule(
@@ -185,8 +203,9 @@ def _only(raw: Mapping[str, Any], allowed: Sequence[str], path: str) -> None:
 
 
 class _Parser:
-    def __init__(self, identifier_types: frozenset[str]) -> None:
+    def __init__(self, identifier_types: frozenset[str], purposes: frozenset[str]) -> None:
         self.identifier_types = identifier_types
+        self.purposes = purposes
         self.leaves = 0
 
     def condition(self, raw: object, path: str, depth: int) -> Condition:
@@ -269,19 +288,23 @@ class _Parser:
             )
         return RecordCondition(sources, where)
 
-    def consent(self, body: Mapping[str, Any], path: str) -> Condition:
+    def consent(self, body: Mapping[str, Any], path: str) -> ConsentCondition:
         _only(body, ("purpose", "channel"), path)
         purpose = body.get("purpose")
         if not isinstance(purpose, str) or not _ATTRIBUTE.match(purpose):
             raise InvalidRule("must be a purpose name such as 'marketing'", field=f"{path}.purpose")
+        purpose = purpose.lower()  # consents store their purpose lower-cased
+        if self.purposes and purpose not in self.purposes:
+            raise InvalidRule(
+                "unknown purpose; expected one of " + ", ".join(sorted(self.purposes)),
+                field=f"{path}.purpose",
+            )
         channel = body.get("channel")
-        if channel is not None and channel not in CHANNELS:
-            raise InvalidRule(f"must be one of {', '.join(CHANNELS)}", field=f"{path}.channel")
-        # The consent model is being built beside this; until it is in the graph a
-        # consent condition could only be guessed, so it is refused rather than ignored.
-        raise NotAvailable(
-            "consent conditions are not available yet (no consent model)", field=path
-        )
+        if channel is not None and channel not in CONSENT_CHANNELS:
+            raise InvalidRule(
+                f"must be one of {', '.join(CONSENT_CHANNELS)}", field=f"{path}.channel"
+            )
+        return ConsentCondition(purpose, channel)
 
 
 def _names(

@@ -14,7 +14,7 @@ from service.segments.compile import Plan, compile_rule
 from service.segments.rules import Definition, parse_definition
 from service.store.graph import Graph
 
-__all__ = ["Segment", "SegmentCache", "define_segment", "drop_segment", "load_segments"]
+__all__ = ["Segment", "SegmentCache", "define_segment", "load_segments", "start_dropping"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,9 @@ class Segment:
     description: str
     definition: Definition
     plan: Plan
-    status: str  # EVALUATING (the whole graph, in the background) or READY
+    #: EVALUATING (over the whole graph, in the background), READY, or DROPPING (its
+    #: members leaving, in the background; no longer evaluated)
+    status: str
     evaluated: int  # persons the background evaluation has done
     cursor: str  # the last person id it did
     created_at: str | None
@@ -47,14 +49,21 @@ async def define_segment(
     clock: Clock,
     replace: bool = False,
     identifier_types: Sequence[str] = (),
+    purposes: Sequence[str] = (),
 ) -> tuple[str, int, bool]:
     """Check and store a definition; returns (name, version, changed).
 
     Nothing is stored when the rule is invalid (``InvalidRule``) or the name is taken
     and ``replace`` is false (``SegmentExists``).
     """
-    definition = parse_definition(raw, identifier_types=identifier_types)
-    if not replace and await graph.query("segment-exists", segment=definition.name) is not None:
+    definition = parse_definition(raw, identifier_types=identifier_types, purposes=purposes)
+    status = await graph.query("segment-exists", segment=definition.name)
+    if status == "DROPPING":
+        raise SegmentExists(
+            "a segment of this name is being dropped; define it again once it is gone",
+            field="name",
+        )
+    if not replace and status is not None:
         raise SegmentExists(
             "a segment of this name exists; pass replace to change it", field="name"
         )
@@ -68,9 +77,13 @@ async def define_segment(
     return definition.name, int(row["version"]), not row["unchanged"]
 
 
-async def drop_segment(graph: Graph, name: str) -> None:
-    if not await graph.command("segment-drop", segment=name):
+async def start_dropping(graph: Graph, name: str) -> int:
+    """Mark a segment DROPPING (no longer evaluated); its version. The engine then
+    sends its members' exits and removes it (``SegmentEngine.finish_drop``)."""
+    version = await graph.command("segment-dropping", segment=name)
+    if version is None:
         raise NotFound("no segment of this name", name=name)
+    return int(version)
 
 
 async def load_segments(graph: Graph) -> list[Segment]:
@@ -97,7 +110,8 @@ def _segment(row: dict[str, Any]) -> Segment:
 
 
 class SegmentCache:
-    """The definitions, re-read at most every ``ttl`` seconds: the CLI (another process)
+    """The definitions evaluated (not those being dropped), re-read at most every
+    ``ttl`` seconds: the CLI (another process)
     may define segments, and reading them on every write would cost a statement each."""
 
     def __init__(self, graph: Graph, ttl: float = 2.0) -> None:
@@ -108,7 +122,7 @@ class SegmentCache:
 
     async def current(self) -> list[Segment]:
         if self._segments is None or time.monotonic() - self._read_at > self.ttl:
-            self._segments = await load_segments(self.graph)
+            self._segments = [s for s in await load_segments(self.graph) if s.status != "DROPPING"]
             self._read_at = time.monotonic()
         return self._segments
 

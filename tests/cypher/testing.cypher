@@ -61,7 +61,8 @@ CALL () {
   MATCH (n)
   WHERE NOT (n:Item OR n:Identifier OR n:Person OR n:PersonAlias OR n:Consent
              OR n:Suppressed OR n:SuppressionList OR n:ErasureReceipt
-             OR n:Separation OR n:MatchKey OR n:MatchRejection OR n:MatchCursor)
+             OR n:Separation OR n:MatchKey OR n:MatchRejection OR n:MatchCursor
+             OR n:PersonChange OR n:ChangeCursor)
   RETURN 'unknown node' AS problem, toString(elementId(n)) AS key
   UNION ALL
   MATCH (n:Person&PersonAlias)

@@ -38,9 +38,9 @@ def test_define_list_show_explain_members_drop(
     assert shown["definition"] == TRAVELLING_ABROAD
 
     explained = omnid(settings, "segment", "explain", "travelling-abroad").stdout
-    assert "UNWIND $atoms AS a" in explained
+    assert "UNWIND $checks AS check" in explained
     assert '"card_payment"' in explained
-    assert "FR" not in explained.split("// $persons")[1]  # values travel as parameters
+    assert "FR" not in explained.split("// $checks")[1]  # values travel as parameters
 
     out = tmp_path / "members.csv"
     exported = omnid(settings, "segment", "members", "travelling-abroad", "--output", str(out))

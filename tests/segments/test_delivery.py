@@ -319,9 +319,10 @@ async def test_bad_definitions_are_typed_errors_and_store_nothing(graph: Graph) 
             DEFINE, {"d": {"name": "x", "rule": {"identifier": {"type": "FAX"}}}}
         )
         assert unknown["errors"][0]["extensions"]["code"] == "INVALID_RULE"
-        consent = {"name": "x", "rule": {"consent": {"purpose": "marketing", "channel": "SMS"}}}
+        consent = {"name": "x", "rule": {"consent": {"purpose": "bingo", "channel": "SMS"}}}
         refused = await svc.gql(DEFINE, {"d": consent})
-        assert refused["errors"][0]["extensions"]["code"] == "NOT_AVAILABLE"
+        assert refused["errors"][0]["extensions"]["code"] == "INVALID_RULE"
+        assert refused["errors"][0]["message"].startswith("rule.consent.purpose: unknown purpose")
         listed = await svc.gql("{ segments { name } }")
         assert listed["data"]["segments"] == []
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from service.errors import InvalidRule, InvalidWebhook, NotAvailable
+from service.errors import InvalidRule, InvalidWebhook
 from service.segments.compile import compile_rule, verdict
 from service.segments.rules import parse_definition
 from service.segments.webhooks import parse_targets, sign, verify
@@ -101,14 +101,24 @@ def test_bad_names_and_unknown_top_level_fields() -> None:
         parse_definition("not an object")
 
 
-def test_consent_conditions_are_checked_then_refused_until_a_consent_model_exists() -> None:
+def test_consent_conditions_compile_to_the_channel_and_all() -> None:
     with pytest.raises(InvalidRule) as raised:
         parse_definition(_rule({"consent": {"purpose": "marketing", "channel": "FAX"}}))
     assert raised.value.field == "rule.consent.channel"
-    with pytest.raises(NotAvailable) as refused:
-        parse_definition(_rule({"consent": {"purpose": "marketing", "channel": "SMS"}}))
-    assert refused.value.code == "NOT_AVAILABLE"
-    assert "not available yet" in refused.value.message
+    with pytest.raises(InvalidRule) as unknown:
+        parse_definition(
+            _rule({"consent": {"purpose": "bingo", "channel": "SMS"}}), purposes=["marketing"]
+        )
+    assert unknown.value.field == "rule.consent.purpose"
+    rule = parse_definition(_rule({"consent": {"purpose": "Marketing", "channel": "SMS"}})).rule
+    (atom,) = compile_rule("r", rule).atoms
+    assert (atom["kind"], atom["purpose"], atom["channels"]) == (
+        "consent",
+        "marketing",
+        ["ALL", "SMS"],
+    )
+    plan = compile_rule("r", rule)
+    assert plan.concerns({"consent"}) and not plan.concerns({"event:card_payment"})
 
 
 TARGET = {"name": "crm", "url": "https://hooks.example.com/x", "secret": "s" * 16}

@@ -281,7 +281,13 @@ class SegmentMutation:
         info.context.require("admin")
         return Segment.of(await _engine(info).define(definition, replace=replace))
 
-    @strawberry.mutation(description="Forget a segment and its memberships (admin).")
+    @strawberry.mutation(
+        description=(
+            "Drop a segment (admin): it is no longer evaluated; its members leave in the "
+            "background, each exit sent as LEFT (subscription and webhooks), then it is "
+            "removed (status DROPPING until then; its change history stays)."
+        )
+    )
     async def drop_segment(self, info: Info, name: str) -> bool:
         info.context.require("admin")
         await _engine(info).drop(name)

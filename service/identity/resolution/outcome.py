@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.identity.changes import Mark
+
 __all__ = ["BatchOutcome"]
 
 
@@ -19,3 +21,5 @@ class BatchOutcome:
     shared: list[str] = field(default_factory=list)  # identifier keys newly shared
     unshared: list[str] = field(default_factory=list)
     absorbed: dict[str, str] = field(default_factory=dict)  # merged person id -> its new id
+    #: The changed-persons mark the transaction wrote (None: it changed no person).
+    mark: Mark | None = None

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from service.errors import ResolutionConflict
+from service.identity.changes import Mark
 from service.identity.partition import UnionFind
 from service.identity.resolution.ids import PersonIds, assign_person_ids
 from service.identity.resolution.items import Written
@@ -39,6 +40,8 @@ class Regrouped:
 
     persons: dict[str, str]
     ids: PersonIds[Elem]
+    #: Whether identifiers joined, left or changed person (not only items).
+    identifiers_moved: bool = False
 
 
 @dataclass(slots=True)
@@ -189,7 +192,8 @@ async def _write_back(
     inv: _Involved,
     ids: PersonIds[Elem],
     now: datetime,
-) -> None:
+) -> bool:
+    """Write the regrouping; whether any identifier joined, left or changed person."""
     # Members with no person yet (new items, new identifiers: most of a batch) get a
     # plain CREATE, grouped by person; only members changing person need the statement
     # that finds and deletes their old OF relationship. Members without a person are
@@ -228,6 +232,11 @@ async def _write_back(
         await tx.run("absorb-persons", rows=absorb, now=now)
     if ids.orphaned:
         await tx.run("delete-empty-persons", ids=ids.orphaned)
+    return (
+        bool(statuses.became_nonlinking)
+        or any(group["identifiers"] for group in attach.values())
+        or any(not row["item"] for row in assign_rows)
+    )
 
 
 async def regroup(tx: Tx, written: Written, statuses: Statuses, now: datetime) -> Regrouped:
@@ -237,7 +246,7 @@ async def regroup(tx: Tx, written: Written, statuses: Statuses, now: datetime) -
     groups = parts.uf.groups()
     holdings = await _holdings(tx, groups, parts, inv)
     ids = assign_person_ids(holdings, inv.ages, inv.persons)
-    await _write_back(tx, written, statuses, groups, parts, inv, ids, now)
+    moved = await _write_back(tx, written, statuses, groups, parts, inv, ids, now)
 
     persons: dict[str, str] = {}
     for item in written.changed:
@@ -248,10 +257,12 @@ async def regroup(tx: Tx, written: Written, statuses: Statuses, now: datetime) -
     for r in written.records:
         if r.key not in persons:
             persons[r.key] = ids.of_group[parts.uf.find(inv.elem(r.key))]
-    return Regrouped(persons, ids)
+    return Regrouped(persons, ids, moved)
 
 
-def outcome(regrouped: Regrouped, statuses: Statuses, written: Written) -> BatchOutcome:
+def outcome(
+    regrouped: Regrouped, statuses: Statuses, written: Written, mark: Mark | None = None
+) -> BatchOutcome:
     """What a resolved batch (or an operator's override) did, as its callers read it."""
     ids = regrouped.ids
     return BatchOutcome(
@@ -263,4 +274,5 @@ def outcome(regrouped: Regrouped, statuses: Statuses, written: Written) -> Batch
         shared=sorted(statuses.became_nonlinking),
         unshared=sorted(statuses.became_linking),
         absorbed=ids.absorbed,
+        mark=mark,
     )

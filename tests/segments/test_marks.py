@@ -1,0 +1,122 @@
+"""Consent conditions, drops, and writes the engine did not see (changed-persons marks)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from service.identity.ingest import Ingestor
+from service.privacy.ingest import PrivacyIngestor
+from service.segments import ManualClock, SegmentEngine
+from service.store.graph import Graph
+from tests.segments.conftest import TRAVELLING_ABROAD, Rig, customer, payment
+
+ABROAD_WITH_SMS = {
+    "name": "abroad-sms",
+    "rule": {
+        "all": [
+            TRAVELLING_ABROAD["rule"],
+            {"consent": {"purpose": "marketing", "channel": "SMS"}},
+        ]
+    },
+}
+
+
+def consent(n: int, id: str, status: str, minutes_ago: int) -> dict[str, Any]:
+    return {
+        "kind": "consent",
+        "source": "app",
+        "id": id,
+        "identifiers": [{"type": "PHONE", "value": f"+3460012{n:04d}"}],
+        "purpose": "marketing",
+        "channel": "SMS",
+        "status": status,
+        "at": (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(),
+    }
+
+
+async def _size(graph: Graph, name: str) -> int:
+    return int(await graph.query("segment-size", segment=name))
+
+
+async def test_travelling_abroad_with_sms_consent_enters_on_the_grant_and_leaves_on_withdrawal(
+    rig: Rig,
+) -> None:
+    await rig.engine.define(ABROAD_WITH_SMS)
+    ingestor = PrivacyIngestor(rig.graph, on_commit=rig.engine.on_commit)
+    changes = rig.engine.feed.subscribe(["abroad-sms"])
+    await rig.write(customer(1), payment(1, "p1", "FR"))
+    assert await _size(rig.graph, "abroad-sms") == 0  # abroad, but no consent
+    first = asyncio.ensure_future(anext(changes))
+    report = await ingestor.ingest_batch([consent(1, "k1", "granted", 10)])
+    assert not report.errors
+    entered = await asyncio.wait_for(first, 10)
+    assert (entered.change, entered.phones) == ("ENTERED", ("+34600120001",))
+    # An older withdrawal arriving late changes nothing; a newer one makes it leave.
+    await ingestor.ingest_batch([consent(1, "k0", "withdrawn", 60)])
+    await rig.engine.settle()
+    assert await _size(rig.graph, "abroad-sms") == 1
+    nxt = asyncio.ensure_future(anext(changes))
+    await ingestor.ingest_batch([consent(1, "k2", "withdrawn", 1)])
+    left = await asyncio.wait_for(nxt, 10)
+    assert (left.change, left.person) == ("LEFT", entered.person)
+    await changes.aclose()
+
+
+async def test_dropping_a_segment_sends_left_for_every_member(rig: Rig) -> None:
+    await rig.engine.define(TRAVELLING_ABROAD)
+    await rig.write(*(customer(n) for n in range(1, 4)))
+    await rig.write(*(payment(n, f"p{n}", "FR") for n in range(1, 4)))
+    assert await _size(rig.graph, "travelling-abroad") == 3
+    changes = rig.engine.feed.subscribe(["travelling-abroad"])
+
+    async def three() -> list[Any]:
+        return [await anext(changes) for _ in range(3)]
+
+    got = asyncio.ensure_future(three())
+    await asyncio.sleep(0)
+    await rig.engine.drop("travelling-abroad")
+    left = await asyncio.wait_for(got, 10)
+    assert {c.change for c in left} == {"LEFT"} and len({c.person for c in left}) == 3
+    for _ in range(100):
+        if not await rig.graph.query("segments-all"):
+            break
+        await asyncio.sleep(0.05)
+    assert await rig.graph.query("segments-all") == []
+    assert await _size(rig.graph, "travelling-abroad") == 0
+    await changes.aclose()
+
+
+async def test_writes_the_engine_did_not_see_are_evaluated_when_it_starts(graph: Graph) -> None:
+    clock = ManualClock()
+    first = SegmentEngine(graph, clock=clock, targets=[], scheduler_interval=3600)
+    await first.define(TRAVELLING_ABROAD)
+    await first.backfill("travelling-abroad")
+    await first.stop()
+    # Another process (no listener: as `omnid import` writes), or this one before a
+    # crash that lost the evaluation: only the marks in the graph remember it.
+    await Ingestor(graph).ingest_batch([customer(1), payment(1, "p1", "FR")])
+    assert await _size(graph, "travelling-abroad") == 0
+    engine = SegmentEngine(graph, clock=clock, targets=[], scheduler_interval=3600)
+    await engine.start()
+    try:
+        for _ in range(200):
+            if await _size(graph, "travelling-abroad") == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert await _size(graph, "travelling-abroad") == 1
+        history = await graph.query(
+            "segment-history",
+            person=(await graph.query("item-persons", keys=["event/cards/p1"]))["persons"][0],
+            limit=5,
+        )
+        assert [h["change"] for h in history] == ["ENTERED"]
+        # Its cursor is saved: a later start does not evaluate the same marks again.
+        for _ in range(100):
+            if await graph.query("change-cursor", consumer="segments") is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert await graph.query("change-cursor", consumer="segments") is not None
+    finally:
+        await engine.stop()
