@@ -66,6 +66,11 @@ FOR (r:ErasureReceipt) REQUIRE r.id IS UNIQUE;
 CREATE RANGE INDEX erasure_receipt_at IF NOT EXISTS
 FOR (r:ErasureReceipt) ON (r.at);
 
+// name: schema-suppressed-at!
+// Processes notice a change to the suppression list by its latest hash's time.
+CREATE RANGE INDEX suppressed_at IF NOT EXISTS
+FOR (s:Suppressed) ON (s.at);
+
 // name: schema-await!
 // Wait until every index is online before anything relies on it.
 CALL db.awaitIndexes(300);

@@ -32,7 +32,15 @@ from service.privacy.suppression import Suppression
 from service.read.models import find_person, parse_time
 from service.store.graph import Graph, Tx
 
-__all__ = ["ErasureReceipt", "erase_person", "erasures", "person_id_for", "unsuppress"]
+__all__ = [
+    "ErasureReceipt",
+    "erase",
+    "erase_orphan",
+    "erase_person",
+    "erasures",
+    "person_id_for",
+    "unsuppress",
+]
 
 log = logging.getLogger("omnid")
 
@@ -112,6 +120,40 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
+async def erase(
+    graph: Graph,
+    *,
+    id: str | None = None,
+    identifier: Identifier | None = None,
+    reason: str,
+    requested_by: str,
+    suppression: Suppression,
+    policy: ResolutionPolicy | None = None,
+) -> ErasureReceipt:
+    """Erase whoever ``id`` or ``identifier`` names: a person, or, for an identifier no
+    record carries yet, the consents given through it and it (``erase_orphan``)."""
+    if identifier is not None and id is None:
+        person = await find_person(graph, identifier)
+        if person is None:
+            return await erase_orphan(
+                graph,
+                identifier,
+                reason=reason,
+                requested_by=requested_by,
+                suppression=suppression,
+                policy=policy,
+            )
+    person_id = await person_id_for(graph, id=id, identifier=identifier)
+    return await erase_person(
+        graph,
+        person_id,
+        reason=reason,
+        requested_by=requested_by,
+        suppression=suppression,
+        policy=policy,
+    )
+
+
 async def erase_person(
     graph: Graph,
     person_id: str,
@@ -122,11 +164,45 @@ async def erase_person(
     policy: ResolutionPolicy | None = None,
 ) -> ErasureReceipt:
     """Erase one person (an id or an alias of it); ``NotFound`` if none answers."""
+    return await _erase(
+        graph, ("erasure-scope", {"id": person_id}, "no person has this id"),
+        reason=reason, requested_by=requested_by, suppression=suppression, policy=policy,
+    )  # fmt: skip
+
+
+async def erase_orphan(
+    graph: Graph,
+    identifier: Identifier,
+    *,
+    reason: str,
+    requested_by: str,
+    suppression: Suppression,
+    policy: ResolutionPolicy | None = None,
+) -> ErasureReceipt:
+    """Erase an identifier no record or event carries, kept only for the consents given
+    through it: those consents, it and their other identifiers nothing else keeps go,
+    and are suppressed. ``NotFound`` if no such identifier is stored."""
+    missing = f"no person or consent is known by this {identifier.type} identifier"
+    return await _erase(
+        graph, ("erasure-orphan-scope", {"key": identifier.key}, missing),
+        reason=reason, requested_by=requested_by, suppression=suppression, policy=policy,
+    )  # fmt: skip
+
+
+async def _erase(
+    graph: Graph,
+    scope: tuple[str, dict[str, Any], str],
+    *,
+    reason: str,
+    requested_by: str,
+    suppression: Suppression,
+    policy: ResolutionPolicy | None,
+) -> ErasureReceipt:
     reason = _check_reason(reason)
     policy = policy or ResolutionPolicy.from_settings(graph.settings)
     now = datetime.now(UTC)
-    receipt, hashes, version = await graph.write(
-        _erase_tx, person_id, reason, requested_by, suppression, policy, now
+    receipt, hashes = await graph.write(
+        _erase_tx, scope, reason, requested_by, suppression, policy, now
     )
     log.info(
         "erased a person: receipt=%s records=%d events=%d identifiers=%d consents=%d",
@@ -136,8 +212,7 @@ async def erase_person(
         receipt.identifiers,
         receipt.consents,
     )
-    if version is not None:
-        suppression.changed(version, added=hashes)
+    suppression.changed(added=hashes)
     return receipt
 
 
@@ -163,39 +238,40 @@ def _mentions(reason: str, identifiers: Sequence[dict[str, Any]]) -> bool:
 
 async def _erase_tx(
     tx: Tx,
-    person_id: str,
+    scope_statement: tuple[str, dict[str, Any], str],
     reason: str,
     requested_by: str,
     suppression: Suppression,
     policy: ResolutionPolicy,
     now: datetime,
-) -> tuple[ErasureReceipt, list[str], int | None]:
-    """The erasure, the hashes it suppressed and the list's new version (None: none)."""
-    scope = await tx.run("erasure-scope", id=person_id)
+) -> tuple[ErasureReceipt, list[str]]:
+    """The erasure and the hashes it suppressed."""
+    statement, params, missing = scope_statement
+    scope = await tx.run(statement, **params)
     if scope is None:
-        raise NotFound("no person has this id")
+        raise NotFound(missing)
     if _mentions(reason, scope["identifiers"]):
         raise InvalidInput("must not quote the person's identifiers", field="reason")
     items = scope["items"]
     events = sorted(i["key"] for i in items if i["event"])
-    if events:
-        await tx.run("erasure-events-as-records", keys=events)
-    await resolve_batch_tx(
-        tx, sorted((_emptied(i) for i in items), key=lambda i: i.key), policy, now
+    absorbed: list[str] = []
+    if items:
+        if events:
+            await tx.run("erasure-events-as-records", keys=events)
+        outcome = await resolve_batch_tx(
+            tx, sorted((_emptied(i) for i in items), key=lambda i: i.key), policy, now
+        )
+        absorbed = sorted(outcome.absorbed)
+    deleted = await tx.run(
+        "erasure-delete-items",
+        keys=sorted(i["key"] for i in items),
+        aliases=sorted(scope["aliases"]),
+        absorbed=absorbed,
     )
-    aliases = 0
-    if scope["aliases"]:
-        aliases = await tx.run("erasure-delete-aliases", ids=sorted(scope["aliases"]))
-    await tx.run("erasure-delete-items", keys=sorted(i["key"] for i in items))
     keys = sorted({x["key"] for x in scope["identifiers"]})
-    gone = await tx.run("erasure-delete-identifiers", keys=keys)
-    remaining = set(await tx.run("existing-identifiers", keys=keys) or [])
-    erased = [k for k in keys if k not in remaining]
+    settled = await tx.run("erasure-settle-identifiers", keys=keys, links=scope["links"])
+    erased = sorted(settled["gone"])
     hashes = sorted(suppression.hash(k) for k in erased)
-    version = None
-    if hashes:
-        await tx.run("suppress", hashes=hashes, now=now)
-        version = int(await tx.run("bump-suppression-version"))
     receipt = ErasureReceipt(
         id=str(uuid.uuid4()),
         at=now,
@@ -204,13 +280,12 @@ async def _erase_tx(
         records=len(items) - len(events),
         events=len(events),
         identifiers=len(erased),
-        consents=int(gone["consents"]),
-        aliases=int(aliases or 0),
+        consents=int(settled["consents"]),
+        aliases=int(deleted["aliases"]),
         suppressed=len(erased),
     )
-    row = receipt.to_dict()
-    await tx.run("create-erasure-receipt", receipt=row)
-    return receipt, hashes, version
+    await tx.run("erasure-record", hashes=hashes, now=now, receipt=receipt.to_dict())
+    return receipt, hashes
 
 
 async def erasures(graph: Graph, since: datetime | None = None) -> list[ErasureReceipt]:
@@ -222,17 +297,9 @@ async def erasures(graph: Graph, since: datetime | None = None) -> list[ErasureR
 async def unsuppress(graph: Graph, identifier: Identifier, suppression: Suppression) -> bool:
     """Forget one suppressed identifier (the customer came back of their own will).
     Whether it was suppressed."""
-
     hashed = suppression.hash(identifier.key)
-
-    async def unsuppress_tx(tx: Tx) -> int | None:
-        if not await tx.run("unsuppress", hash=hashed):
-            return None
-        return int(await tx.run("bump-suppression-version"))
-
-    version = await graph.write(unsuppress_tx)
-    done = version is not None
-    if version is not None:
-        suppression.changed(version, removed=[hashed])
+    done = bool(await graph.command("unsuppress", hash=hashed))
+    if done:
+        suppression.changed(removed=[hashed])
     log.info("unsuppressed one %s identifier: %s", identifier.type, "found" if done else "absent")
     return done
