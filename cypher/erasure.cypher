@@ -51,10 +51,14 @@ RETURN p.id AS id,
 MATCH (o:Identifier {key: $key})
 WHERE NOT EXISTS { (o)<-[:HAS]-(:Item) } AND EXISTS { (o)<-[:THROUGH]-(:Consent) }
 RETURN null AS id, [] AS items,
-       [(o)<-[:THROUGH]-(:Consent)-[:THROUGH]->(x:Identifier) |
-        {key: x.key, value: x.value, display: x.display}] AS identifiers,
        COLLECT {
-         MATCH (o)<-[:THROUGH]-(c:Consent)-[t:THROUGH]->(x:Identifier)
+         MATCH (o)<-[:THROUGH]-(c:Consent)
+         MATCH (c)-[:THROUGH]->(x:Identifier)
+         RETURN DISTINCT {key: x.key, value: x.value, display: x.display}
+       } AS identifiers,
+       COLLECT {
+         MATCH (o)<-[:THROUGH]-(c:Consent)
+         MATCH (c)-[t:THROUGH]->(x:Identifier)
          WITH x, min(c.receivedAt) AS first, collect(t.display) AS forms
          RETURN {key: x.key, first: first, last: null, forms: forms}
        } AS links,
