@@ -129,7 +129,7 @@ def resolve(directory: Path, policy: ResolutionPolicy, now: str) -> Resolved:
     carries = (
         carries_lazy.join(idents.lazy().select("ikey", "iid"), on="ikey")
         .join(items.lazy().select("seq", "node", "kind", "source", "at"), on="seq")
-        .select("seq", "node", "iid", "itype", "blocked", "source", "kind", "at")
+        .select("seq", "node", "iid", "itype", "blocked", "source", "kind", "at", "display")
         .collect()
     )
     shared = _shared(carries, idents, policy)
