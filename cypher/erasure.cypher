@@ -9,8 +9,11 @@
 // were given through (with their values and raw forms, to keep them out of the
 // receipt), its aliases, and per identifier what its links brought (`links`): the raw
 // forms they sent, their earliest and latest arrival (a record's link: when it was
-// made, the record's last write; an event: when it arrived; a consent: when it
-// arrived, never a "last seen"). No row: unknown.
+// made, the record's last write; an event, which alone has `receivedAt`: when it
+// arrived; a consent: when it arrived, never a "last seen"). No row: unknown.
+// Its events then become records for the rest of the erasure's transaction: the write
+// path removes every identifier they carry, as it removes a record's, and re-evaluates
+// what those identifiers share with other customers.
 CALL () {
   MATCH (p:Person {id: $id})
   RETURN p
@@ -20,9 +23,15 @@ CALL () {
   RETURN p
 }
 SET p.version = p.version + 1
-RETURN p.id AS id,
-       [(p)<-[:OF]-(n:Item) | {key: n.key, source: n.source, id: n.sourceId, event: n:Event}]
-         AS items,
+WITH p,
+     [(p)<-[:OF]-(n:Item) | {key: n.key, source: n.source, id: n.sourceId, event: n:Event}]
+       AS items
+CALL (p) {
+  MATCH (p)<-[:OF]-(e:Item:Event)
+  REMOVE e:Event
+  SET e:Record
+}
+RETURN p.id AS id, items,
        [(p)<-[:OF]-(:Item)-[:HAS]->(x:Identifier) | {key: x.key, value: x.value, display: x.display}]
          + [(p)<-[:OF]-(x:Identifier) | {key: x.key, value: x.value, display: x.display}]
          + [(p)<-[:OF]-(:Identifier)<-[:THROUGH]-(:Consent)-[:THROUGH]->(x:Identifier) |
@@ -31,7 +40,7 @@ RETURN p.id AS id,
        COLLECT {
          CALL (p) {
            MATCH (p)<-[:OF]-(n:Item)-[h:HAS]->(x:Identifier)
-           RETURN x, CASE WHEN n:Event THEN n.receivedAt ELSE h.at END AS first,
+           RETURN x, coalesce(n.receivedAt, h.at) AS first,
                   coalesce(n.updatedAt, n.receivedAt) AS last, h.display AS forms
            UNION ALL
            MATCH (p)<-[:OF]-(:Identifier)<-[:THROUGH]-(c:Consent)-[t:THROUGH]->(x:Identifier)
@@ -64,22 +73,28 @@ RETURN null AS id, [] AS items,
        } AS links,
        [] AS aliases;
 
-// name: erasure-events-as-records!(keys)
-// The person's events become records for the rest of the erasure's transaction: the
-// write path then removes every identifier they carry, as it removes a record's, and
-// re-evaluates what those identifiers share with other customers.
-UNWIND $keys AS k
-MATCH (e:Item:Event {key: k})
-USING INDEX SEEK e:Item(key)
-REMOVE e:Event
-SET e:Record;
-
-// name: erasure-delete-items^(keys, aliases, absorbed)
-// The emptied records and events, the persons they were left in (each alone), and the
-// person's merge history (the aliases of persons merged into it). Persons the erasure
-// itself merged (`absorbed`: others' persons a value she made shared had kept apart)
-// keep their ids as aliases but not when they were made: a split her items caused.
-// Returns how many items and aliases were deleted.
+// name: erasure-finish^(keys, aliases, absorbed, identifiers, links, hashes, now, receipt)
+// Everything an erasure does once the write path has emptied the person's items, in
+// one statement (each round trip is latency every erasure pays):
+// 1. the emptied records and events go, with the persons they were left in (each
+//    alone), and the person's merge history (the aliases of persons merged into it).
+//    Persons the write path merged for the erasure (`absorbed`: others' persons a value
+//    she made shared had kept apart) keep their ids as aliases, not when they were made
+//    (a split her items caused);
+// 2. her identifiers (`identifiers`) no record or event carries any more go, with every
+//    consent given through them (hers), and so do those then left with no item and no
+//    consent (one only her consents were given through). Those others still carry (a
+//    household address, a till's phone) lose what only her links brought (`links`,
+//    from erasure-scope): the raw forms no remaining link sent leave `display` (links
+//    written before links kept their forms count as having sent any form she did not),
+//    and a first or last seen that was hers becomes the remaining links' (see
+//    erasure-scope for what a link's arrival is);
+// 3. each identifier gone from the graph is remembered by its hash (`hashes`: {key,
+//    hash} for each of hers), each its own node: nothing every erasure writes (a
+//    counter) makes concurrent erasures wait on each other;
+// 4. the receipt: `receipt` (who, why, when, what the person held) completed with the
+//    counts: no personal value.
+// Returns the counts and the hashes suppressed.
 CALL () {
   UNWIND $absorbed AS id
   MATCH (a:PersonAlias {id: id})
@@ -109,23 +124,10 @@ CALL () {
     WHERE NOT EXISTS { (q)<-[:OF]-() }
     DETACH DELETE q
   }
-  RETURN size(items) AS items
+  RETURN size(items) AS deletedItems
 }
-RETURN items, aliases;
-
-// name: erasure-settle-identifiers^(keys, links)
-// The erased person's identifiers once its items are emptied and deleted. Those no
-// record or event carries any more go, with every consent given through them (hers),
-// and so do those then left with no item and no consent (one only her consents were
-// given through). Those others still carry (a household address, a till's phone) lose
-// what only her links brought (`links`, from erasure-scope): the raw forms no remaining
-// link sent leave `display` (links written before links kept their forms count as
-// having sent any form she did not), and a first or last seen that was hers becomes
-// the remaining links' (see erasure-scope for what a link's arrival is). Returns the
-// keys gone from the graph (here or already by the write path) and how many consents
-// went.
 CALL () {
-  UNWIND $keys AS k
+  UNWIND $identifiers AS k
   MATCH (x:Identifier {key: k})
   USING INDEX SEEK x:Identifier(key)
   WHERE NOT EXISTS { (x)<-[:HAS]-(:Item) }
@@ -135,7 +137,7 @@ CALL () {
   RETURN count(*) AS consents
 }
 CALL () {
-  UNWIND $keys AS k
+  UNWIND $identifiers AS k
   MATCH (x:Identifier {key: k})
   USING INDEX SEEK x:Identifier(key)
   WHERE NOT EXISTS { (x)<-[:HAS]-(:Item) } AND NOT EXISTS { (x)<-[:THROUGH]-(:Consent) }
@@ -155,7 +157,7 @@ CALL () {
          AS herLast
   CALL (x) {
     OPTIONAL MATCH (x)<-[h:HAS]-(n:Item)
-    WITH h, n, CASE WHEN n:Event THEN n.receivedAt ELSE h.at END AS first
+    WITH h, n, coalesce(n.receivedAt, h.at) AS first
     ORDER BY first
     RETURN min(first) AS first, max(coalesce(n.updatedAt, n.receivedAt)) AS last,
            count(h) AS links, collect(h.display) AS forms
@@ -181,25 +183,22 @@ CALL () {
   RETURN count(*) AS settled
 }
 CALL () {
-  UNWIND $keys AS k
+  UNWIND $identifiers AS k
   OPTIONAL MATCH (x:Identifier {key: k})
   WITH k, x
   WHERE x IS NULL
   RETURN collect(k) AS gone
 }
-RETURN consents, gone;
-
-// name: erasure-record!(hashes, now, receipt)
-// Remember erased identifiers by their hashes (idempotent), and what the erasure
-// removed, by whom and why: counts only, no personal value. Each hash is its own node:
-// nothing every erasure writes (a counter) makes concurrent erasures wait on each other.
-CALL () {
-  UNWIND $hashes AS h
+WITH aliases, consents, [h IN $hashes WHERE h.key IN gone | h.hash] AS suppressed
+CALL (suppressed) {
+  UNWIND suppressed AS h
   MERGE (s:Suppressed {hash: h})
     ON CREATE SET s.at = $now
 }
 CREATE (r:ErasureReceipt)
-SET r = $receipt, r.at = datetime($receipt.at);
+SET r = $receipt, r.at = datetime($receipt.at), r.aliases = aliases, r.consents = consents,
+    r.identifiers = size(suppressed), r.suppressed = size(suppressed)
+RETURN aliases, consents, suppressed;
 
 // name: suppressed-among$(hashes)
 // Which of these hashes are suppressed.

@@ -17,6 +17,7 @@ counts only, no personal value. Nothing is half-done: it all commits or none of 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
@@ -253,38 +254,40 @@ async def _erase_tx(
     if _mentions(reason, scope["identifiers"]):
         raise InvalidInput("must not quote the person's identifiers", field="reason")
     items = scope["items"]
-    events = sorted(i["key"] for i in items if i["event"])
     absorbed: list[str] = []
-    if items:
-        if events:
-            await tx.run("erasure-events-as-records", keys=events)
-        outcome = await resolve_batch_tx(
-            tx, sorted((_emptied(i) for i in items), key=lambda i: i.key), policy, now
-        )
-        absorbed = sorted(outcome.absorbed)
-    deleted = await tx.run(
-        "erasure-delete-items",
-        keys=sorted(i["key"] for i in items),
-        aliases=sorted(scope["aliases"]),
-        absorbed=absorbed,
-    )
+    if items:  # erasure-scope made the events records
+        emptied = sorted((_emptied(i) for i in items), key=lambda i: i.key)
+        absorbed = sorted((await resolve_batch_tx(tx, emptied, policy, now)).absorbed)
+    events = sum(1 for i in items if i["event"])
     keys = sorted({x["key"] for x in scope["identifiers"]})
-    settled = await tx.run("erasure-settle-identifiers", keys=keys, links=scope["links"])
-    erased = sorted(settled["gone"])
-    hashes = sorted(suppression.hash(k) for k in erased)
     receipt = ErasureReceipt(
         id=str(uuid.uuid4()),
         at=now,
         requested_by=requested_by,
         reason=reason,
-        records=len(items) - len(events),
-        events=len(events),
-        identifiers=len(erased),
-        consents=int(settled["consents"]),
-        aliases=int(deleted["aliases"]),
-        suppressed=len(erased),
+        records=len(items) - events,
+        events=events,
+        identifiers=0,
+        consents=0,
+        aliases=0,
+        suppressed=0,
     )
-    await tx.run("erasure-record", hashes=hashes, now=now, receipt=receipt.to_dict())
+    done = await tx.run(
+        "erasure-finish",
+        keys=sorted(i["key"] for i in items),
+        aliases=sorted(scope["aliases"]),
+        absorbed=absorbed,
+        identifiers=keys,
+        links=scope["links"],
+        hashes=[{"key": k, "hash": suppression.hash(k)} for k in keys],
+        now=now,
+        receipt=receipt.to_dict(),
+    )
+    hashes = sorted(done["suppressed"])
+    counts = {"aliases": done["aliases"], "consents": done["consents"]}
+    receipt = dataclasses.replace(
+        receipt, identifiers=len(hashes), suppressed=len(hashes), **counts
+    )
     return receipt, hashes
 
 
