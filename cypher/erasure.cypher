@@ -155,30 +155,39 @@ CALL () {
          AS herFirst,
        CASE WHEN row.last IS NOT NULL THEN datetime({datetime: row.last, timezone: 'Z'}) END
          AS herLast
+  // Her forms shown that no remaining link sent (a link with no forms, written before
+  // links kept them, may have sent any). A value many customers carry (a till's phone)
+  // has thousands of links: each check stops at the first link that sent the form, and
+  // the links are read in full only when something of hers must be replaced.
+  WITH x, herFirst, herLast,
+       [f IN x.display WHERE f IN coalesce(row.forms, [])
+          AND NOT EXISTS { MATCH (x)<-[h:HAS]-() WHERE h.display IS NULL OR f IN h.display }
+          AND NOT EXISTS { MATCH (x)<-[t:THROUGH]-() WHERE t.display = f }] AS lost
+  WITH x, lost, herFirst <= x.firstSeen AS firstHers, herLast >= x.lastSeen AS lastHers
+  WHERE lost <> [] OR firstHers OR lastHers
   CALL (x) {
     OPTIONAL MATCH (x)<-[h:HAS]-(n:Item)
     WITH h, n, coalesce(n.receivedAt, h.at) AS first
     ORDER BY first
     RETURN min(first) AS first, max(coalesce(n.updatedAt, n.receivedAt)) AS last,
-           count(h) AS links, collect(h.display) AS forms
+           collect(h.display) AS forms
   }
   CALL (x) {
     OPTIONAL MATCH (x)<-[t:THROUGH]-(c:Consent)
     RETURN min(c.receivedAt) AS consentFirst, collect(t.display) AS consentForms
   }
-  WITH x, row, herFirst, herLast, first, last, consentFirst,
-       reduce(all = [], f IN forms | all + f) + consentForms AS theirs,
-       size(forms) < links AS older
-  WITH x, row, herFirst, herLast, first, last, consentFirst, theirs,
-       [f IN x.display WHERE f IN theirs OR (older AND NOT f IN row.forms)] AS kept
-  SET x.display = (kept + reduce(more = [], f IN theirs |
-        CASE WHEN f IN kept OR f IN more THEN more ELSE more + f END))[..5],
+  WITH x, lost, firstHers, lastHers, first, last, consentFirst,
+       [f IN x.display WHERE NOT f IN lost] AS kept,
+       reduce(all = [], f IN forms | all + f) + consentForms AS theirs
+  // What her forms leave free is filled with others' forms, oldest link first.
+  SET x.display = CASE WHEN lost = [] THEN x.display ELSE (kept + reduce(more = [], f IN theirs |
+        CASE WHEN f IN kept OR f IN more THEN more ELSE more + f END))[..5] END,
       x.firstSeen = CASE
-        WHEN herFirst IS NULL OR herFirst > x.firstSeen THEN x.firstSeen
+        WHEN NOT coalesce(firstHers, false) THEN x.firstSeen
         WHEN first IS NULL OR consentFirst < first THEN coalesce(consentFirst, x.firstSeen)
         ELSE first END,
       x.lastSeen = CASE
-        WHEN herLast IS NULL OR herLast < x.lastSeen OR last IS NULL THEN x.lastSeen
+        WHEN NOT coalesce(lastHers, false) OR last IS NULL THEN x.lastSeen
         ELSE last END
   RETURN count(*) AS settled
 }
