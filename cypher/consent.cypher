@@ -23,7 +23,8 @@ RETURN collect(i.key) AS keys, collect(elementId(i)) AS ids;
 
 // name: create-consents$(rows, now)
 // New consents, each linked to its identifiers (element ids from
-// merge-consent-identifiers); one already stored is left as it is. `at` (when the
+// merge-consent-identifiers, with the raw form the consent gave, which an erasure reads
+// back); one already stored is left as it is. `at` (when the
 // customer said it) arrives as an ISO 8601 string. Returns the keys this call created.
 UNWIND $rows AS row
 MERGE (c:Consent {key: row.key})
@@ -39,9 +40,9 @@ MERGE (c:Consent {key: row.key})
 WITH c, row
 WHERE NOT EXISTS { (c)-[:THROUGH]->() }
 CALL (c, row) {
-  UNWIND row.ids AS id
-  MATCH (i:Identifier) WHERE elementId(i) = id
-  CREATE (c)-[:THROUGH]->(i)
+  UNWIND row.links AS link
+  MATCH (i:Identifier) WHERE elementId(i) = link.id
+  CREATE (c)-[:THROUGH {display: link.display}]->(i)
 }
 RETURN collect(c.key) AS keys;
 

@@ -5,8 +5,15 @@
 
 // name: erasure-scope^(id)
 // The person to erase, by its id or an alias of it, write-locked (version bumped):
-// its records and events, the identifiers they carry and its own (with their values
-// and raw forms, to keep them out of the receipt), and its aliases. No row: unknown.
+// its records and events, the identifiers they carry, its own and those its consents
+// were given through (with their values and raw forms, to keep them out of the
+// receipt), its aliases, and per identifier what its links brought (`links`): the raw
+// forms they sent, their earliest and latest arrival (a record's link: when it was
+// made, the record's last write; an event, which alone has `receivedAt`: when it
+// arrived; a consent: when it arrived, never a "last seen"). No row: unknown.
+// Its events then become records for the rest of the erasure's transaction: the write
+// path removes every identifier they carry, as it removes a record's, and re-evaluates
+// what those identifiers share with other customers.
 CALL () {
   MATCH (p:Person {id: $id})
   RETURN p
@@ -16,85 +23,191 @@ CALL () {
   RETURN p
 }
 SET p.version = p.version + 1
-RETURN p.id AS id,
-       [(p)<-[:OF]-(n:Item) | {key: n.key, source: n.source, id: n.sourceId, event: n:Event}]
-         AS items,
+WITH p,
+     [(p)<-[:OF]-(n:Item) | {key: n.key, source: n.source, id: n.sourceId, event: n:Event}]
+       AS items
+CALL (p) {
+  MATCH (p)<-[:OF]-(e:Item:Event)
+  REMOVE e:Event
+  SET e:Record
+}
+RETURN p.id AS id, items,
        [(p)<-[:OF]-(:Item)-[:HAS]->(x:Identifier) | {key: x.key, value: x.value, display: x.display}]
          + [(p)<-[:OF]-(x:Identifier) | {key: x.key, value: x.value, display: x.display}]
+         + [(p)<-[:OF]-(:Identifier)<-[:THROUGH]-(:Consent)-[:THROUGH]->(x:Identifier) |
+            {key: x.key, value: x.value, display: x.display}]
          AS identifiers,
+       COLLECT {
+         CALL (p) {
+           MATCH (p)<-[:OF]-(n:Item)-[h:HAS]->(x:Identifier)
+           RETURN x, coalesce(n.receivedAt, h.at) AS first,
+                  coalesce(n.updatedAt, n.receivedAt) AS last, h.display AS forms
+           UNION ALL
+           MATCH (p)<-[:OF]-(:Identifier)<-[:THROUGH]-(c:Consent)-[t:THROUGH]->(x:Identifier)
+           RETURN x, c.receivedAt AS first, null AS last, [t.display] AS forms
+         }
+         WITH x, min(first) AS first, max(last) AS last, collect(forms) AS forms
+         RETURN {key: x.key, first: first, last: last,
+                 forms: reduce(all = [], f IN forms | all + f)}
+       } AS links,
        [(a:PersonAlias)-[:MERGED_INTO]->(p) | a.id] AS aliases;
 
-// name: erasure-events-as-records!(keys)
-// The person's events become records for the rest of the erasure's transaction: the
-// write path then removes every identifier they carry, as it removes a record's, and
-// re-evaluates what those identifiers share with other customers.
-UNWIND $keys AS k
-MATCH (e:Item:Event {key: k})
-USING INDEX SEEK e:Item(key)
-REMOVE e:Event
-SET e:Record;
+// name: erasure-orphan-scope^(key)
+// An identifier no record or event carries, kept for the consents given through it
+// (it belongs to no person yet): the same shape as erasure-scope, with no item and no
+// alias. The identifiers are it and the others its consents were given through; the
+// links are those consents'. No row: no such identifier, or one a record carries.
+MATCH (o:Identifier {key: $key})
+WHERE NOT EXISTS { (o)<-[:HAS]-(:Item) } AND EXISTS { (o)<-[:THROUGH]-(:Consent) }
+RETURN null AS id, [] AS items,
+       COLLECT {
+         MATCH (o)<-[:THROUGH]-(c:Consent)
+         MATCH (c)-[:THROUGH]->(x:Identifier)
+         RETURN DISTINCT {key: x.key, value: x.value, display: x.display}
+       } AS identifiers,
+       COLLECT {
+         MATCH (o)<-[:THROUGH]-(c:Consent)
+         MATCH (c)-[t:THROUGH]->(x:Identifier)
+         WITH x, min(c.receivedAt) AS first, collect(t.display) AS forms
+         RETURN {key: x.key, first: first, last: null, forms: forms}
+       } AS links,
+       [] AS aliases;
 
-// name: erasure-delete-aliases$(ids)
-// The person's merge history: the aliases of persons merged into it. Returns how many.
-UNWIND $ids AS id
-MATCH (a:PersonAlias {id: id})
-USING INDEX SEEK a:PersonAlias(id)
-DETACH DELETE a
-RETURN count(*) AS aliases;
-
-// name: erasure-delete-items$(keys)
-// The emptied records and events, and the persons they were left in (each alone).
-// Returns how many items were deleted.
-UNWIND $keys AS k
-MATCH (n:Item {key: k})
-USING INDEX SEEK n:Item(key)
-OPTIONAL MATCH (n)-[:OF]->(q:Person)
-WITH collect(n) AS items, collect(DISTINCT q) AS persons
-CALL (items) {
-  UNWIND items AS n
-  DETACH DELETE n
+// name: erasure-finish^(keys, aliases, absorbed, identifiers, links, hashes, now, receipt)
+// Everything an erasure does once the write path has emptied the person's items, in
+// one statement (each round trip is latency every erasure pays):
+// 1. the emptied records and events go, with the persons they were left in (each
+//    alone), and the person's merge history (the aliases of persons merged into it).
+//    Persons the write path merged for the erasure (`absorbed`: others' persons a value
+//    she made shared had kept apart) keep their ids as aliases, not when they were made
+//    (a split her items caused);
+// 2. her identifiers (`identifiers`) no record or event carries any more go, with every
+//    consent given through them (hers), and so do those then left with no item and no
+//    consent (one only her consents were given through). Those others still carry (a
+//    household address, a till's phone) lose what only her links brought (`links`,
+//    from erasure-scope): the raw forms no remaining link sent leave `display` (links
+//    written before links kept their forms count as having sent any form she did not),
+//    and a first or last seen that was hers becomes the remaining links' (see
+//    erasure-scope for what a link's arrival is);
+// 3. each identifier gone from the graph is remembered by its hash (`hashes`: {key,
+//    hash} for each of hers), each its own node: nothing every erasure writes (a
+//    counter) makes concurrent erasures wait on each other;
+// 4. the receipt: `receipt` (who, why, when, what the person held) completed with the
+//    counts: no personal value.
+// Returns the counts and the hashes suppressed.
+CALL () {
+  UNWIND $absorbed AS id
+  MATCH (a:PersonAlias {id: id})
+  USING INDEX SEEK a:PersonAlias(id)
+  REMOVE a.createdAt, a.splitAt
 }
-CALL (persons) {
-  UNWIND persons AS q
-  WITH q
-  WHERE NOT EXISTS { (q)<-[:OF]-() }
-  DETACH DELETE q
+CALL () {
+  UNWIND $aliases AS id
+  MATCH (a:PersonAlias {id: id})
+  USING INDEX SEEK a:PersonAlias(id)
+  DETACH DELETE a
+  RETURN count(*) AS aliases
 }
-RETURN size(items) AS deleted;
-
-// name: erasure-delete-identifiers^(keys)
-// Of the person's identifiers, those no record or event carries any more (the write
-// path kept them only for the consents given through them), with every consent given
-// through them. Values still carried by other customers' items stay. Returns the keys
-// deleted and how many consents went with them.
-UNWIND $keys AS k
-MATCH (x:Identifier {key: k})
-USING INDEX SEEK x:Identifier(key)
-WHERE NOT EXISTS { (x)<-[:HAS]-(:Item) }
-OPTIONAL MATCH (x)<-[:THROUGH]-(c:Consent)
-WITH collect(DISTINCT x) AS xs, collect(DISTINCT c) AS cs
-CALL (cs) {
-  UNWIND cs AS c
+CALL () {
+  UNWIND $keys AS k
+  MATCH (n:Item {key: k})
+  USING INDEX SEEK n:Item(key)
+  OPTIONAL MATCH (n)-[:OF]->(q:Person)
+  WITH collect(n) AS items, collect(DISTINCT q) AS persons
+  CALL (items) {
+    UNWIND items AS n
+    DETACH DELETE n
+  }
+  CALL (persons) {
+    UNWIND persons AS q
+    WITH q
+    WHERE NOT EXISTS { (q)<-[:OF]-() }
+    DETACH DELETE q
+  }
+  RETURN size(items) AS deletedItems
+}
+CALL () {
+  UNWIND $identifiers AS k
+  MATCH (x:Identifier {key: k})
+  USING INDEX SEEK x:Identifier(key)
+  WHERE NOT EXISTS { (x)<-[:HAS]-(:Item) }
+  MATCH (x)<-[:THROUGH]-(c:Consent)
+  WITH DISTINCT c
   DETACH DELETE c
+  RETURN count(*) AS consents
 }
-CALL (xs) {
-  UNWIND xs AS x
+CALL () {
+  UNWIND $identifiers AS k
+  MATCH (x:Identifier {key: k})
+  USING INDEX SEEK x:Identifier(key)
+  WHERE NOT EXISTS { (x)<-[:HAS]-(:Item) } AND NOT EXISTS { (x)<-[:THROUGH]-(:Consent) }
   DETACH DELETE x
+  RETURN count(*) AS deleted
 }
-RETURN size(xs) AS identifiers, size(cs) AS consents;
-
-// name: existing-identifiers$(keys)
-// Which of these identifier keys are still in the graph.
-UNWIND $keys AS k
-MATCH (x:Identifier {key: k})
-USING INDEX SEEK x:Identifier(key)
-RETURN collect(k) AS keys;
-
-// name: suppress!(hashes, now)
-// Remember erased identifiers by their hashes (idempotent).
-UNWIND $hashes AS h
-MERGE (s:Suppressed {hash: h})
-  ON CREATE SET s.at = $now;
+CALL () {
+  UNWIND $links AS row
+  MATCH (x:Identifier {key: row.key})
+  USING INDEX SEEK x:Identifier(key)
+  // Times come back from the driver with a zone id ("[UTC]"), which Cypher orders
+  // after the same instant stored with an offset: compare them as offsets.
+  WITH x, row,
+       CASE WHEN row.first IS NOT NULL THEN datetime({datetime: row.first, timezone: 'Z'}) END
+         AS herFirst,
+       CASE WHEN row.last IS NOT NULL THEN datetime({datetime: row.last, timezone: 'Z'}) END
+         AS herLast
+  // Her forms shown that no remaining link sent (a link with no forms, written before
+  // links kept them, may have sent any). A value many customers carry (a till's phone)
+  // has thousands of links: each check stops at the first link that sent the form, and
+  // the links are read in full only when something of hers must be replaced.
+  WITH x, herFirst, herLast,
+       [f IN x.display WHERE f IN coalesce(row.forms, [])
+          AND NOT EXISTS { MATCH (x)<-[h:HAS]-() WHERE h.display IS NULL OR f IN h.display }
+          AND NOT EXISTS { MATCH (x)<-[t:THROUGH]-() WHERE t.display = f }] AS lost
+  WITH x, lost, herFirst <= x.firstSeen AS firstHers, herLast >= x.lastSeen AS lastHers
+  WHERE lost <> [] OR firstHers OR lastHers
+  CALL (x) {
+    OPTIONAL MATCH (x)<-[h:HAS]-(n:Item)
+    WITH h, n, coalesce(n.receivedAt, h.at) AS first
+    ORDER BY first
+    RETURN min(first) AS first, max(coalesce(n.updatedAt, n.receivedAt)) AS last,
+           collect(h.display) AS forms
+  }
+  CALL (x) {
+    OPTIONAL MATCH (x)<-[t:THROUGH]-(c:Consent)
+    RETURN min(c.receivedAt) AS consentFirst, collect(t.display) AS consentForms
+  }
+  WITH x, lost, firstHers, lastHers, first, last, consentFirst,
+       [f IN x.display WHERE NOT f IN lost] AS kept,
+       reduce(all = [], f IN forms | all + f) + consentForms AS theirs
+  // What her forms leave free is filled with others' forms, oldest link first.
+  SET x.display = CASE WHEN lost = [] THEN x.display ELSE (kept + reduce(more = [], f IN theirs |
+        CASE WHEN f IN kept OR f IN more THEN more ELSE more + f END))[..5] END,
+      x.firstSeen = CASE
+        WHEN NOT coalesce(firstHers, false) THEN x.firstSeen
+        WHEN first IS NULL OR consentFirst < first THEN coalesce(consentFirst, x.firstSeen)
+        ELSE first END,
+      x.lastSeen = CASE
+        WHEN NOT coalesce(lastHers, false) OR last IS NULL THEN x.lastSeen
+        ELSE last END
+  RETURN count(*) AS settled
+}
+CALL () {
+  UNWIND $identifiers AS k
+  OPTIONAL MATCH (x:Identifier {key: k})
+  WITH k, x
+  WHERE x IS NULL
+  RETURN collect(k) AS gone
+}
+WITH aliases, consents, [h IN $hashes WHERE h.key IN gone | h.hash] AS suppressed
+CALL (suppressed) {
+  UNWIND suppressed AS h
+  MERGE (s:Suppressed {hash: h})
+    ON CREATE SET s.at = $now
+}
+CREATE (r:ErasureReceipt)
+SET r = $receipt, r.at = datetime($receipt.at), r.aliases = aliases, r.consents = consents,
+    r.identifiers = size(suppressed), r.suppressed = size(suppressed)
+RETURN aliases, consents, suppressed;
 
 // name: suppressed-among$(hashes)
 // Which of these hashes are suppressed.
@@ -115,11 +228,6 @@ OPTIONAL MATCH (s:Suppressed {hash: $hash})
 WITH s, count(s) AS found
 DETACH DELETE s
 RETURN found;
-
-// name: create-erasure-receipt!(receipt)
-// What an erasure removed, by whom and why: counts only, no personal value.
-CREATE (r:ErasureReceipt)
-SET r = $receipt, r.at = datetime($receipt.at);
 
 // name: erasure-receipts(since)
 // Erasure receipts since a time (ISO 8601, or null for all), oldest first.
@@ -164,14 +272,21 @@ RETURN n.key AS key, n:Event AS event, n.source AS source, n.sourceId AS id,
        [(n)-[:HAS]->(x:Identifier) | x.key] AS identifiers
 ORDER BY event, at, key;
 
-// name: suppression-version$
-// Bumped by every change to the suppression list: processes reload it when it moves.
-OPTIONAL MATCH (v:SuppressionList {id: 'suppressed'})
-RETURN coalesce(v.version, 0) AS version;
+// name: suppression-version^
+// What tells a process its copy of the list is stale, without a counter every erasure
+// would lock: how many hashes there are (the count store) and the latest one's time
+// (an index read). An erasure adds hashes at a later time, an unsuppress lowers the
+// count; concurrent erasures committed out of time order change the count by more than
+// suppressed-since finds, and the list is reloaded whole.
+RETURN COUNT { (:Suppressed) } AS count,
+       COLLECT {
+         MATCH (s:Suppressed)
+         WHERE s.at IS NOT NULL
+         RETURN s.at ORDER BY s.at DESC LIMIT 1
+       } AS latest;
 
-// name: bump-suppression-version$
-// Returns the new version.
-MERGE (v:SuppressionList {id: 'suppressed'})
-  ON CREATE SET v.version = 0
-SET v.version = v.version + 1
-RETURN v.version AS version;
+// name: suppressed-since$(at)
+// The hashes suppressed after a time (those an erasure added since the last read).
+MATCH (s:Suppressed)
+WHERE s.at > $at
+RETURN collect(s.hash) AS hashes;

@@ -47,7 +47,7 @@ RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
 // A record replaces what its source knew before. Upsert the record nodes (sorted by key)
 // with their attributes, which write-locks each one until commit, then read what they
 // carried before: their person ('' when new), their identifiers as [key, linking,
-// blocked] and their element ids. `blocked` too: a blocked value a record drops must not be re-evaluated as if
+// blocked, the raw forms this record sent of it] and their element ids. `blocked` too: a blocked value a record drops must not be re-evaluated as if
 // it could link. Python then computes what each record gains and loses
 // (relink-records). Reading and writing in separate statements keeps both plans
 // simple: one statement that read, deleted and merged HAS relationships needed Eager
@@ -59,14 +59,17 @@ SET r.attributes = row.attributes, r.country = row.country, r.updatedAt = $now
 WITH r
 OPTIONAL MATCH (r)-[:OF]->(p:Person)
 WITH r, p, COLLECT {
-  MATCH (r)-[:HAS]->(x:Identifier) RETURN [x.key, x.linking, x.blocked]
+  MATCH (r)-[h:HAS]->(x:Identifier) RETURN [x.key, x.linking, x.blocked, h.display]
 } AS old
 RETURN collect(r.key) AS keys, collect(coalesce(p.id, '')) AS persons, collect(old) AS old,
        collect(elementId(r)) AS ids;
 
 // name: relink-records!(rows, now)
 // Apply what lock-records found: rows {id: the record's element id, source, remove:
-// [identifier keys], add: [identifier element ids]}. The records are locked by
+// [identifier keys], add: [{id: identifier element id, display: raw form}], respell:
+// [{key: identifier key, display: a raw form this record had not sent of it}]}. Each
+// HAS keeps the raw forms its item sent (`display`, up to five), so that an erasure
+// can tell the spellings others sent of a shared value from hers. The records are locked by
 // lock-records, so the relationships to add cannot have appeared meanwhile. The removed
 // identifiers are sought by key with a hint: left to the statistics, the plan cached for
 // this statement was sometimes a scan of the whole Identifier(key) index for every row,
@@ -81,15 +84,22 @@ CALL (r, row) {
   DELETE h
 }
 CALL (r, row) {
-  UNWIND row.add AS id
-  MATCH (i:Identifier) WHERE elementId(i) = id
-  CREATE (r)-[:HAS {at: $now, source: row.source}]->(i)
+  UNWIND row.add AS add
+  MATCH (i:Identifier) WHERE elementId(i) = add.id
+  CREATE (r)-[:HAS {at: $now, source: row.source, display: [add.display]}]->(i)
+}
+CALL (r, row) {
+  UNWIND row.respell AS respell
+  MATCH (r)-[h:HAS]->(i:Identifier {key: respell.key})
+  USING INDEX SEEK i:Identifier(key)
+  WHERE size(h.display) < 5
+  SET h.display = h.display + respell.display
 };
 
 // name: create-events^(rows, now)
 // Events are immutable: an event already stored is left as it is. `at` arrives as an
-// ISO 8601 string (cheaper to send than a driver DateTime); `ids` are the element ids of
-// the event's identifiers (merge-identifiers). Returns the keys and element ids of the
+// ISO 8601 string (cheaper to send than a driver DateTime); `links` are the element ids
+// of the event's identifiers (merge-identifiers) with the raw form it sent of each. Returns the keys and element ids of the
 // events this call created, as two lists. An event carries at least one identifier (the
 // contract requires it), so a stored one has HAS relationships and one without was
 // created here; the planner reads them all before creating any (Eager).
@@ -109,9 +119,9 @@ WITH e, row
 WHERE NOT EXISTS { (e)-[:HAS]->() }
 // New in this statement, so none of its relationships exist yet: CREATE, not MERGE.
 CALL (e, row) {
-  UNWIND row.ids AS id
-  MATCH (i:Identifier) WHERE elementId(i) = id
-  CREATE (e)-[:HAS {at: e.at, source: row.source}]->(i)
+  UNWIND row.links AS link
+  MATCH (i:Identifier) WHERE elementId(i) = link.id
+  CREATE (e)-[:HAS {at: e.at, source: row.source, display: [link.display]}]->(i)
 }
 RETURN collect(e.key) AS keys, collect(elementId(e)) AS ids;
 

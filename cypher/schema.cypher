@@ -75,6 +75,10 @@ FOR (i:Identifier) ON (i.override);
 // An operator's separation of two records or identifiers (corrections.cypher).
 CREATE CONSTRAINT separation_id IF NOT EXISTS
 FOR (s:Separation) REQUIRE s.id IS UNIQUE;
+// name: schema-suppressed-at!
+// Processes notice a change to the suppression list by its latest hash's time.
+CREATE RANGE INDEX suppressed_at IF NOT EXISTS
+FOR (s:Suppressed) ON (s.at);
 
 // name: schema-await!
 // Wait until every index is online before anything relies on it.

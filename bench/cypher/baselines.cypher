@@ -107,3 +107,10 @@ CALL (nodes) {
 }
 DETACH DELETE p
 RETURN size(nodes) + 1 AS deleted;
+
+// name: bench-suppress!(hashes, now)
+// Seed the suppression list with hashes (bench/privacy.py's ingest comparison), as an
+// erasure records them (cypher/erasure.cypher, erasure-record).
+UNWIND $hashes AS h
+MERGE (s:Suppressed {hash: h})
+  ON CREATE SET s.at = $now;

@@ -12,7 +12,7 @@ import typer
 
 from service.cli.shell import CountryOption, JsonOption, out, parse_identifier, print_json, run
 from service.identity.identifiers import Identifier
-from service.privacy.erasure import erase_person, person_id_for, unsuppress
+from service.privacy import erasure
 from service.privacy.export import export_person
 from service.privacy.suppression import Suppression
 from service.settings import load_settings
@@ -59,10 +59,10 @@ def erase(
 
     async def work(graph: Graph) -> dict[str, Any]:
         await apply_schema(graph)
-        person = await person_id_for(graph, id=id, identifier=identifier)
-        receipt = await erase_person(
+        receipt = await erasure.erase(
             graph,
-            person,
+            id=id,
+            identifier=identifier,
             reason=reason,
             requested_by=by,
             suppression=Suppression.from_settings(settings),
@@ -94,7 +94,7 @@ def export(
     identifier = _who(type, value, country)
 
     async def work(graph: Graph) -> dict[str, Any]:
-        person = await person_id_for(graph, id=id, identifier=identifier)
+        person = await erasure.person_id_for(graph, id=id, identifier=identifier)
         return await export_person(graph, person)
 
     document = run(settings, work)
@@ -116,7 +116,7 @@ def unsuppress_(
     identifier = parse_identifier(type, value, country, settings)
 
     async def work(graph: Graph) -> bool:
-        return await unsuppress(graph, identifier, Suppression.from_settings(settings))
+        return await erasure.unsuppress(graph, identifier, Suppression.from_settings(settings))
 
     if not run(settings, work):
         out.print(f"This {identifier.type} identifier was not suppressed.")

@@ -113,6 +113,7 @@ def write_csv_files(graph: Resolved, directory: Path, now: str) -> ImportFiles:
                 pl.col("ikey").alias(":END_ID(Identifier)"),
                 "source",
                 pl.col("at").alias("at:datetime"),
+                pl.col("display").alias("display:string[]"),
                 pl.lit("HAS").alias(":TYPE"),
             ),
             directory / "has.csv",
@@ -138,8 +139,10 @@ def write_csv_files(graph: Resolved, directory: Path, now: str) -> ImportFiles:
             directory / "identifiers-of.csv",
         )
     )
-    out.multiline = _has_breaks(nodes, "value", "display:string[]") or _has_breaks(
-        items, "sourceId", "attributes"
+    out.multiline = (
+        _has_breaks(nodes, "value", "display:string[]")
+        or _has_breaks(items, "sourceId", "attributes")
+        or _has_breaks(has, "display")
     )
     out.counts = {
         "identifiers": idents.height,

@@ -43,7 +43,7 @@ class Resolved:
     items: pl.DataFrame
     #: iid, ikey, itype, value, blocked, display (list), linking, shared, sharedReason, person
     identifiers: pl.DataFrame
-    #: seq, iid, source, at (the HAS relationships)
+    #: seq, iid, source, at, display (the HAS relationships; display: the raw form sent)
     carries: pl.DataFrame
     #: id
     persons: pl.DataFrame
@@ -129,7 +129,7 @@ def resolve(directory: Path, policy: ResolutionPolicy, now: str) -> Resolved:
     carries = (
         carries_lazy.join(idents.lazy().select("ikey", "iid"), on="ikey")
         .join(items.lazy().select("seq", "node", "kind", "source", "at"), on="seq")
-        .select("seq", "node", "iid", "itype", "blocked", "source", "kind", "at")
+        .select("seq", "node", "iid", "itype", "blocked", "source", "kind", "at", "display")
         .collect()
     )
     shared = _shared(carries, idents, policy)
@@ -152,12 +152,14 @@ def resolve(directory: Path, policy: ResolutionPolicy, now: str) -> Resolved:
     idents = idents.with_columns(
         pl.when(pl.col("linking")).then(pl.Series("person", ident_person)).alias("person")
     )
-    # HAS carries the record's write time (`now`), or the event's own time.
+    # HAS carries the record's write time (`now`), or the event's own time, and the raw
+    # form the stored version sent (online, a link keeps every form its item sent).
     has = carries.select(
         "seq",
         "iid",
         "source",
         pl.when(pl.col("kind") == "record").then(pl.lit(now)).otherwise(pl.col("at")).alias("at"),
+        "display",
     )
     return Resolved(items, idents, has, pl.DataFrame({"id": persons}))
 

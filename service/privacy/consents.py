@@ -232,7 +232,7 @@ async def _write_consents_tx(
             "status": c.status,
             "at": c.at.isoformat(),
             "evidence": json.dumps(c.evidence, sort_keys=True, ensure_ascii=False),
-            "ids": [node_id[i.key] for i in c.identifiers],
+            "links": [{"id": node_id[i.key], "display": i.display} for i in c.identifiers],
         }
         for c in sorted(consents, key=lambda c: c.key)
     ]

@@ -17,6 +17,7 @@ counts only, no personal value. Nothing is half-done: it all commits or none of 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
@@ -33,7 +34,15 @@ from service.privacy.suppression import Suppression
 from service.read.models import find_person, parse_time
 from service.store.graph import Graph, Tx
 
-__all__ = ["ErasureReceipt", "erase_person", "erasures", "person_id_for", "unsuppress"]
+__all__ = [
+    "ErasureReceipt",
+    "erase",
+    "erase_orphan",
+    "erase_person",
+    "erasures",
+    "person_id_for",
+    "unsuppress",
+]
 
 log = logging.getLogger("omnid")
 
@@ -113,6 +122,40 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
+async def erase(
+    graph: Graph,
+    *,
+    id: str | None = None,
+    identifier: Identifier | None = None,
+    reason: str,
+    requested_by: str,
+    suppression: Suppression,
+    policy: ResolutionPolicy | None = None,
+) -> ErasureReceipt:
+    """Erase whoever ``id`` or ``identifier`` names: a person, or, for an identifier no
+    record carries yet, the consents given through it and it (``erase_orphan``)."""
+    if identifier is not None and id is None:
+        person = await find_person(graph, identifier)
+        if person is None:
+            return await erase_orphan(
+                graph,
+                identifier,
+                reason=reason,
+                requested_by=requested_by,
+                suppression=suppression,
+                policy=policy,
+            )
+    person_id = await person_id_for(graph, id=id, identifier=identifier)
+    return await erase_person(
+        graph,
+        person_id,
+        reason=reason,
+        requested_by=requested_by,
+        suppression=suppression,
+        policy=policy,
+    )
+
+
 async def erase_person(
     graph: Graph,
     person_id: str,
@@ -123,11 +166,45 @@ async def erase_person(
     policy: ResolutionPolicy | None = None,
 ) -> ErasureReceipt:
     """Erase one person (an id or an alias of it); ``NotFound`` if none answers."""
+    return await _erase(
+        graph, ("erasure-scope", {"id": person_id}, "no person has this id"),
+        reason=reason, requested_by=requested_by, suppression=suppression, policy=policy,
+    )  # fmt: skip
+
+
+async def erase_orphan(
+    graph: Graph,
+    identifier: Identifier,
+    *,
+    reason: str,
+    requested_by: str,
+    suppression: Suppression,
+    policy: ResolutionPolicy | None = None,
+) -> ErasureReceipt:
+    """Erase an identifier no record or event carries, kept only for the consents given
+    through it: those consents, it and their other identifiers nothing else keeps go,
+    and are suppressed. ``NotFound`` if no such identifier is stored."""
+    missing = f"no person or consent is known by this {identifier.type} identifier"
+    return await _erase(
+        graph, ("erasure-orphan-scope", {"key": identifier.key}, missing),
+        reason=reason, requested_by=requested_by, suppression=suppression, policy=policy,
+    )  # fmt: skip
+
+
+async def _erase(
+    graph: Graph,
+    scope: tuple[str, dict[str, Any], str],
+    *,
+    reason: str,
+    requested_by: str,
+    suppression: Suppression,
+    policy: ResolutionPolicy | None,
+) -> ErasureReceipt:
     reason = _check_reason(reason)
     policy = policy or ResolutionPolicy.from_settings(graph.settings)
     now = datetime.now(UTC)
-    receipt, hashes, version = await graph.write(
-        _erase_tx, person_id, reason, requested_by, suppression, policy, now
+    receipt, hashes = await graph.write(
+        _erase_tx, scope, reason, requested_by, suppression, policy, now
     )
     log.info(
         "erased a person: receipt=%s records=%d events=%d identifiers=%d consents=%d",
@@ -137,8 +214,7 @@ async def erase_person(
         receipt.identifiers,
         receipt.consents,
     )
-    if version is not None:
-        suppression.changed(version, added=hashes)
+    suppression.changed(added=hashes)
     return receipt
 
 
@@ -164,56 +240,58 @@ def _mentions(reason: str, identifiers: Sequence[dict[str, Any]]) -> bool:
 
 async def _erase_tx(
     tx: Tx,
-    person_id: str,
+    scope_statement: tuple[str, dict[str, Any], str],
     reason: str,
     requested_by: str,
     suppression: Suppression,
     policy: ResolutionPolicy,
     now: datetime,
-) -> tuple[ErasureReceipt, list[str], int | None]:
-    """The erasure, the hashes it suppressed and the list's new version (None: none)."""
-    scope = await tx.run("erasure-scope", id=person_id)
+) -> tuple[ErasureReceipt, list[str]]:
+    """The erasure and the hashes it suppressed."""
+    statement, params, missing = scope_statement
+    scope = await tx.run(statement, **params)
     if scope is None:
-        raise NotFound("no person has this id")
+        raise NotFound(missing)
     if _mentions(reason, scope["identifiers"]):
         raise InvalidInput("must not quote the person's identifiers", field="reason")
     items = scope["items"]
-    events = sorted(i["key"] for i in items if i["event"])
-    if events:
-        await tx.run("erasure-events-as-records", keys=events)
-    await resolve_batch_tx(
-        tx, sorted((_emptied(i) for i in items), key=lambda i: i.key), policy, now
-    )
-    aliases = 0
-    if scope["aliases"]:
-        aliases = await tx.run("erasure-delete-aliases", ids=sorted(scope["aliases"]))
-    await tx.run("erasure-delete-items", keys=sorted(i["key"] for i in items))
+    absorbed: list[str] = []
+    if items:  # erasure-scope made the events records
+        emptied = sorted((_emptied(i) for i in items), key=lambda i: i.key)
+        absorbed = sorted((await resolve_batch_tx(tx, emptied, policy, now)).absorbed)
+    events = sum(1 for i in items if i["event"])
     keys = sorted({x["key"] for x in scope["identifiers"]})
-    gone = await tx.run("erasure-delete-identifiers", keys=keys)
-    remaining = set(await tx.run("existing-identifiers", keys=keys) or [])
-    erased = [k for k in keys if k not in remaining]
-    hashes = sorted(suppression.hash(k) for k in erased)
-    version = None
-    if hashes:
-        await tx.run("suppress", hashes=hashes, now=now)
-        version = int(await tx.run("bump-suppression-version"))
     receipt = ErasureReceipt(
         id=str(uuid.uuid4()),
         at=now,
         requested_by=requested_by,
         reason=reason,
-        records=len(items) - len(events),
-        events=len(events),
-        identifiers=len(erased),
-        consents=int(gone["consents"]),
-        aliases=int(aliases or 0),
-        suppressed=len(erased),
+        records=len(items) - events,
+        events=events,
+        identifiers=0,
+        consents=0,
+        aliases=0,
+        suppressed=0,
     )
-    row = receipt.to_dict()
-    await tx.run("create-erasure-receipt", receipt=row)
+    done = await tx.run(
+        "erasure-finish",
+        keys=sorted(i["key"] for i in items),
+        aliases=sorted(scope["aliases"]),
+        absorbed=absorbed,
+        identifiers=keys,
+        links=scope["links"],
+        hashes=[{"key": k, "hash": suppression.hash(k)} for k in keys],
+        now=now,
+        receipt=receipt.to_dict(),
+    )
+    hashes = sorted(done["suppressed"])
+    counts = {"aliases": done["aliases"], "consents": done["consents"]}
+    receipt = dataclasses.replace(
+        receipt, identifiers=len(hashes), suppressed=len(hashes), **counts
+    )
     # The person is gone: consumers of the mark (segments) drop what they held of it.
     await mark_changed_tx(tx, [scope["id"], *scope["aliases"]], ["erase"])
-    return receipt, hashes, version
+    return receipt, hashes
 
 
 async def erasures(graph: Graph, since: datetime | None = None) -> list[ErasureReceipt]:
@@ -225,17 +303,9 @@ async def erasures(graph: Graph, since: datetime | None = None) -> list[ErasureR
 async def unsuppress(graph: Graph, identifier: Identifier, suppression: Suppression) -> bool:
     """Forget one suppressed identifier (the customer came back of their own will).
     Whether it was suppressed."""
-
     hashed = suppression.hash(identifier.key)
-
-    async def unsuppress_tx(tx: Tx) -> int | None:
-        if not await tx.run("unsuppress", hash=hashed):
-            return None
-        return int(await tx.run("bump-suppression-version"))
-
-    version = await graph.write(unsuppress_tx)
-    done = version is not None
-    if version is not None:
-        suppression.changed(version, removed=[hashed])
+    done = bool(await graph.command("unsuppress", hash=hashed))
+    if done:
+        suppression.changed(removed=[hashed])
     log.info("unsuppressed one %s identifier: %s", identifier.type, "found" if done else "absent")
     return done

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Container, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from service.errors import OmnidError
 from service.identity.contract import Item
-from service.identity.ingest import Ingestor, IngestReport
+from service.identity.ingest import Ingestor, IngestReport, ItemResult
+from service.identity.resolution import BatchOutcome
 from service.privacy.consents import record_consents
 from service.privacy.suppression import Suppression
 from service.store.graph import Graph
@@ -38,6 +39,40 @@ class PrivacyIngestor(Ingestor):
     ) -> None:
         super().__init__(graph, **kwargs)
         self.suppression = suppression or Suppression.from_settings(graph.settings)
+        #: Items an erasure committed after they were validated left with nothing to
+        #: store, by key, until their batch's report is built.
+        self._late: dict[str, OmnidError] = {}
+
+    async def _commit(self, unique: list[Item]) -> BatchOutcome:
+        """Write one transaction's items, checked against the suppression list as it
+        is now: a bulk import validates a window ahead of its writes, and an erasure
+        committed meanwhile must hold for what is written after it. Refreshing costs one
+        small read when the list did not change; the check hashes nothing twice."""
+        await self.suppression.refresh(self.graph)
+        if self.suppression.hashes:
+            kept: list[Item] = []
+            for item in unique:
+                checked = self.suppression.filter_item(item, self.policy.type_links)
+                if isinstance(checked, Item):
+                    kept.append(checked)
+                else:
+                    self._late[item.key] = checked
+            unique = kept
+        return await super()._commit(unique)
+
+    def _report(
+        self,
+        parsed: list[Item | OmnidError],
+        outcome_of: Callable[[str], BatchOutcome],
+        repeated: Container[str] = (),
+    ) -> IngestReport:
+        report = super()._report(parsed, outcome_of, repeated)
+        if self._late:
+            for n, result in enumerate(report.results):
+                late = self._late.pop(result.key, None) if result.key else None
+                if late is not None:
+                    report.results[n] = ItemResult(result.index, None, "error", error=late)
+        return report
 
     def parse(self, raw_items: Iterable[object]) -> list[Item | OmnidError]:
         """Validate items, then drop their suppressed identifiers."""
@@ -73,8 +108,9 @@ class PrivacyIngestor(Ingestor):
         self, batches: Iterable[Sequence[object]], *, writers: int | None = None
     ) -> AsyncIterator[IngestReport]:
         """As ``Ingestor.ingest_batches``; each batch's consents are stored once its
-        other items are written. The suppression list is read once, at the start: an
-        erasure committed during a long import applies from the next one."""
+        other items are written. Every transaction checks its items against the
+        suppression list as it is when it starts (``_commit``), so an erasure committed
+        during a long import holds for everything written after it."""
         await self.suppression.refresh(self.graph)
         waiting: deque[tuple[int, list[int], list[int], list[object]]] = deque()
 

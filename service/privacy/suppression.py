@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from service.errors import OmnidError, Suppressed
 from service.identity.contract import Consent, Item
@@ -28,45 +29,67 @@ from service.store.graph import Graph
 
 __all__ = ["Suppression"]
 
+#: Identifier keys whose hashes are remembered (a window of a bulk import, and more).
+_CACHE_SIZE = 200_000
+
 
 class Suppression:
     """The suppressed hashes, and the filter every ingest path applies.
 
-    ``hashes`` is the set in force in this process: ``refresh`` reloads it when another
-    process (or this one) changed the list, which a version counter in the graph tells
-    with one cheap read.
+    ``hashes`` is the set in force in this process: ``refresh`` brings it up to date
+    with the graph for the price of one cheap read when nothing changed (the count of
+    hashes and the latest one's time), reading only the hashes added since when
+    erasures added some, and the whole list otherwise. ``generation`` moves whenever
+    ``hashes`` changes, so that a bulk import can tell items filtered by an older list.
     """
 
     def __init__(self, secret: str) -> None:
         self._secret = secret.encode()
         self.hashes: frozenset[str] = frozenset()
-        self._version: int | None = None
+        self.generation = 0
+        self._count: int | None = None
+        self._latest: Any = None
+        self._cache: dict[str, str] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Suppression:
         return cls(settings.suppression_secret.get_secret_value())
 
     def hash(self, key: str) -> str:
-        """The keyed hash of an identifier key (``TYPE:normalized value``)."""
-        return hmac.digest(self._secret, key.encode(), "sha256").hex()
+        """The keyed hash of an identifier key (``TYPE:normalized value``). Remembered
+        for a while: a bulk import checks each item again as it writes it."""
+        hashed = self._cache.get(key)
+        if hashed is None:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            hashed = self._cache[key] = hmac.digest(self._secret, key.encode(), "sha256").hex()
+        return hashed
 
     async def refresh(self, graph: Graph) -> None:
-        """Reload the hashes if the list changed since the last load."""
-        version = int(await graph.query("suppression-version") or 0)
-        if version != self._version:
-            hashes = await graph.query("suppressed-hashes") or []
-            self.hashes = frozenset(hashes)
-            self._version = version
+        """Bring the hashes up to date with the graph."""
+        seen = await graph.query("suppression-version")
+        count, latest = int(seen["count"]), (seen["latest"] or [None])[0]
+        if (count, latest) == (self._count, self._latest):
+            return
+        hashes: frozenset[str] | None = None
+        if self._count is not None and self._latest is not None and count > self._count:
+            added = await graph.query("suppressed-since", at=self._latest) or []
+            if len(added) == count - self._count:
+                hashes = self.hashes | frozenset(added)
+        if hashes is None:
+            hashes = frozenset(await graph.query("suppressed-hashes") or [])
+        self._set(hashes)
+        self._count, self._latest = count, latest
 
-    def changed(
-        self, version: int, *, added: Iterable[str] = (), removed: Iterable[str] = ()
-    ) -> None:
-        """This process moved the list to ``version``: apply the change in place when the
-        list it holds is the one just before (else the next ``refresh`` reloads it all;
-        reloading after every erasure made each one read the whole list)."""
-        if self._version is not None and version == self._version + 1:
-            self.hashes = (self.hashes | frozenset(added)) - frozenset(removed)
-            self._version = version
+    def changed(self, *, added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:
+        """This process changed the list: apply the change at once (the next
+        ``refresh`` reads the graph's count and time again, and reloads what it must)."""
+        self._set((self.hashes | frozenset(added)) - frozenset(removed))
+
+    def _set(self, hashes: frozenset[str]) -> None:
+        if hashes != self.hashes:
+            self.hashes = hashes
+            self.generation += 1
 
     def suppressed(self, identifier: Identifier) -> bool:
         return bool(self.hashes) and self.hash(identifier.key) in self.hashes
@@ -78,9 +101,11 @@ class Suppression:
         that ``links`` becomes a ``Suppressed`` error."""
         if not self.hashes:
             return list(parsed)
-        return [self._filter_item(p, links) if isinstance(p, Item) else p for p in parsed]
+        return [self.filter_item(p, links) if isinstance(p, Item) else p for p in parsed]
 
-    def _filter_item(self, item: Item, links: Callable[[Identifier], bool]) -> Item | OmnidError:
+    def filter_item(self, item: Item, links: Callable[[Identifier], bool]) -> Item | OmnidError:
+        """``item`` without its suppressed identifiers, or ``Suppressed`` when none that
+        ``links`` is left."""
         kept = self._kept(item.identifiers)
         if len(kept) == len(item.identifiers):
             return item

@@ -217,3 +217,17 @@ async def test_export_erase_receipt_suppression_and_unsuppress(api: Api) -> None
     assert body["data"]["upsertRecords"][0]["status"] == "OK"
     person = await api.gql(PERSON, {"value": "lea.privacy@example.org", "history": True})
     assert person["data"]["person"]["sms"] == []
+
+
+async def test_erasing_by_an_identifier_only_a_consent_carries(api: Api) -> None:
+    optin = {**consents()[1], "id": "n-2", "identifiers": [{"type": "EMAIL", "value": "o@x.org"}]}
+    body = await api.gql(CONSENTS, {"items": [optin]})
+    assert body["data"]["recordConsents"][0]["status"] == "OK"
+    body = await api.gql(ERASE, {"value": "O@x.org", "reason": "ticket 9"}, key=PRIVACY_KEY)
+    receipt = body["data"]["erasePerson"]
+    assert (receipt["records"], receipt["consents"], receipt["identifiers"]) == (0, 1, 1)
+    assert receipt["suppressed"] == 1
+    again = await api.gql(ERASE, {"value": "o@x.org", "reason": "ticket 9"}, key=PRIVACY_KEY)
+    assert again["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    body = await api.gql(CONSENTS, {"items": [{**optin, "id": "n-3"}]})
+    assert body["data"]["recordConsents"][0]["error"]["code"] == "SUPPRESSED"

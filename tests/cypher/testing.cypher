@@ -144,3 +144,19 @@ CALL () {
 }
 RETURN line
 ORDER BY line;
+
+// name: testing-traces
+// Every identifier, item and consent by key, and every HAS and THROUGH relationship by
+// the keys it joins, with all their properties: two graphs that must be the same apart
+// from their persons (compared as partitions) compare equal on these rows.
+CALL () {
+  MATCH (n)
+  WHERE n:Identifier OR n:Item OR n:Consent
+  RETURN 'node' AS what, labels(n) AS labels, n.key AS key, properties(n) AS properties
+  UNION ALL
+  MATCH (a)-[r:HAS|THROUGH]->(b)
+  RETURN type(r) AS what, [] AS labels, a.key + ' -> ' + b.key AS key,
+         properties(r) AS properties
+}
+RETURN what, labels, key, properties
+ORDER BY what, key;

@@ -10,6 +10,7 @@ import pytest
 
 from service.errors import InvalidInput, NotFound
 from service.identity.identifiers import normalize
+from service.privacy.erasure import erase as erase_by
 from service.privacy.erasure import erase_person, erasures, person_id_for, unsuppress
 from service.privacy.export import export_person
 from service.privacy.ingest import PrivacyIngestor
@@ -208,3 +209,55 @@ async def test_bad_erasures_fail_typed_and_change_nothing(
     assert empty.value.field == "reason"
     assert await graph.query("graph-counts") == counts
     assert await erasures(graph) == []
+
+
+async def test_erasing_an_identifier_only_consents_carry_erases_them_and_suppresses_it(
+    graph: Graph, ingestor: PrivacyIngestor
+) -> None:
+    """An opt-in arrived before any record: the identifier belongs to no person, yet
+    the customer can ask for it to be forgotten."""
+    await ingestor.ingest_batch(others())
+    optin = normalize("EMAIL", "Erika.OptIn@example.org")
+    flat = ("ADDRESS", {"line1": "Calle Luna 3", "postcode": "28004", "city": "Madrid"})
+    second = consent("optin-2", "2026-02-01T10:00:00Z", ("EMAIL", optin.value), flat)
+    assert [r.status for r in (await ingestor.ingest_batch([second])).results] == ["ok"]
+    housemate = await find_person(graph, normalize("EMAIL", "housemate@example.com"))
+    counts = await graph.query("testing-identity-counts")
+
+    receipt = await erase_by(
+        graph,
+        identifier=optin,
+        reason="ticket GDPR-43",
+        requested_by="test",
+        suppression=ingestor.suppression,
+    )
+
+    assert (receipt.records, receipt.events, receipt.consents) == (0, 0, 2)
+    assert receipt.identifiers == receipt.suppressed == 2  # the email and the flat
+    assert await erasures(graph) == [receipt]
+    text = json.dumps(await graph.query("testing-all-properties"), default=str).casefold()
+    assert [v for v in ("erika.optin", "calle luna", "luna 3") if v in text] == []
+    after = await graph.query("testing-identity-counts")
+    assert after["nodes"] == counts["nodes"] - 4  # two consents, two identifiers
+    assert await find_person(graph, normalize("EMAIL", "housemate@example.com")) == housemate
+    # A later opt-in through it is refused; erasing it again finds nothing.
+    report = await ingestor.ingest_batch(
+        [consent("optin-4", "2026-03-01T10:00:00Z", ("EMAIL", optin.value))]
+    )
+    assert [r.error.code for r in report.results if r.error] == ["SUPPRESSED"]
+    with pytest.raises(NotFound):
+        await erase_by(
+            graph,
+            identifier=optin,
+            reason="ticket GDPR-43",
+            requested_by="test",
+            suppression=ingestor.suppression,
+        )
+    with pytest.raises(NotFound):
+        await erase_by(
+            graph,
+            identifier=normalize("EMAIL", "nobody@example.org"),
+            reason="x",
+            requested_by="t",
+            suppression=ingestor.suppression,
+        )

@@ -16,7 +16,7 @@ from service.api.types.ingest import ItemResult
 from service.errors import LimitExceeded
 from service.privacy import consents as consent_models
 from service.privacy.erasure import ErasureReceipt as ReceiptView
-from service.privacy.erasure import erase_person, erasures, person_id_for, unsuppress
+from service.privacy.erasure import erase, erasures, person_id_for, unsuppress
 from service.privacy.export import export_person
 
 __all__ = [
@@ -233,7 +233,9 @@ class PrivacyMutation:
             "The right to be forgotten: remove a person and everything only they own "
             "(records, events, identifiers, consents, merge history) in one transaction; "
             "their identifiers are kept only as suppression hashes. Give `id` or "
-            "`identifier`, and a reason (a ticket reference; no personal data)."
+            "`identifier`, and a reason (a ticket reference; no personal data). An "
+            "identifier no record carries yet, kept for consents given through it, is "
+            "erased with those consents."
         )
     )
     async def erase_person(
@@ -244,10 +246,11 @@ class PrivacyMutation:
         identifier: IdentifierInput | None = None,
     ) -> ErasureReceipt:
         info.context.require("privacy")
-        person = await _person_id(info, id, identifier)
-        receipt = await erase_person(
+        value = to_identifier(identifier, info.context.ingestor.rules) if identifier else None
+        receipt = await erase(
             info.context.graph,
-            person,
+            id=str(id) if id is not None else None,
+            identifier=value,
             reason=reason,
             requested_by=info.context.access.name,
             suppression=info.context.ingestor.suppression,

@@ -93,6 +93,8 @@ async def _merge_identifiers(
     for item in items:
         for ident in item.identifiers:
             identifiers.setdefault(ident.key, ident)
+    if not identifiers:  # records emptied of every identifier (an erasure)
+        return _Identifiers({}, {}, set(), set(), {}, {})
     rows = policy.identifier_rows(identifiers)
     merged = await tx.run("merge-identifiers", rows=rows, now=now)
     keys = merged["keys"]
@@ -128,21 +130,29 @@ async def _write_records(
     for key, person, old in zip(locked["keys"], locked["persons"], locked["old"], strict=True):
         record = by_key[key]
         old_person[key] = person or None
-        old_keys = {o[0] for o in old}
-        new_keys = {i.key for i in record.identifiers}
-        dropped = [Dropped(k, linking, blocked) for k, linking, blocked in old if k not in new_keys]
-        added = new_keys - old_keys
+        forms = {o[0]: o[3] for o in old}
+        new = {i.key: i for i in record.identifiers}
+        dropped = [Dropped(k, linking, blocked) for k, linking, blocked, _ in old if k not in new]
+        added = sorted(set(new) - set(forms))
         if dropped:
             removed[key] = dropped
         if dropped or added or old_person[key] is None:
             changed.add(key)
-        if dropped or added:
+        # A spelling this record had not sent of a value it carries: its link keeps it
+        # (links written by an omnid before links kept raw forms have none: left so).
+        respell = [
+            {"key": k, "display": i.display}
+            for k, i in sorted(new.items())
+            if forms.get(k) is not None and i.display not in forms[k]
+        ]
+        if dropped or added or respell:
             relink.append(
                 {
                     "id": node_id[key],
                     "source": record.source,
                     "remove": sorted(o.key for o in dropped),
-                    "add": [node_id[k] for k in sorted(added)],
+                    "add": [{"id": node_id[k], "display": new[k].display} for k in added],
+                    "respell": respell,
                 }
             )
     if relink:
@@ -163,7 +173,7 @@ async def _create_events(
             "channel": e.channel,
             "type": e.type,
             "at": e.at.isoformat() if e.at else None,
-            "ids": [node_id[i.key] for i in e.identifiers],
+            "links": [{"id": node_id[i.key], "display": i.display} for i in e.identifiers],
         }
         for e in events
     ]
