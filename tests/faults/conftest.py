@@ -191,9 +191,7 @@ class OmnidProcess:
         self._log.close()
 
 
-async def import_file(
-    graph: Graph, path: Path, batch: int, on_batch: object = None
-) -> ImportTally:
+async def import_file(graph: Graph, path: Path, batch: int, on_batch: object = None) -> ImportTally:
     """What ``omnid import`` runs for one file (service/cli/importing.py), in this process;
     ``on_batch(tally, position)`` after each batch."""
 

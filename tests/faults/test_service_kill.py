@@ -154,7 +154,9 @@ async def test_service_killed_mid_batch_reruns_to_the_clean_result(
         await asyncio.to_thread(service.wait_ready)
         sender = _Sender(service.url)
 
-        async def killer(sender: _Sender = sender, after: int = after) -> None:
+        async def killer(
+            sender: _Sender = sender, after: int = after, service: OmnidProcess = service
+        ) -> None:
             while sender.batches < after:
                 await asyncio.sleep(0.01)
             # the next batch is on its way: kill while its transaction is open
