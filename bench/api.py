@@ -523,7 +523,7 @@ class Client:
 # -------------------------------------------------------------------------------- main
 
 
-async def _prepare_data(args: argparse.Namespace, dataset: Dataset) -> None:
+async def prepare_data(args: argparse.Namespace, dataset: Dataset) -> None:
     settings = bench_settings(batch_size=max(args.load_batch, args.record_batch))
     graph = Graph.connect(settings, STATEMENTS)
     try:
@@ -666,7 +666,7 @@ def main(args: argparse.Namespace) -> int:
         f"{len(dataset.events):,} events, generated in {time.perf_counter() - started:.1f}s",
         flush=True,
     )
-    asyncio.run(_prepare_data(args, dataset))
+    asyncio.run(prepare_data(args, dataset))
 
     key = secrets.token_urlsafe(24)
     service = Service(settings, key, ["read", "write"], args.workers)
