@@ -293,9 +293,12 @@ class Service:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
+        raise SystemExit(f"the service did not become ready:\n{self.output()[-3000:]}")
+
+    def output(self) -> str:
+        """What the service has written to stdout and stderr so far."""
         self.log.seek(0)
-        output = self.log.read().decode(errors="replace")[-3000:]
-        raise SystemExit(f"the service did not become ready:\n{output}")
+        return self.log.read().decode(errors="replace")
 
     def stop(self) -> None:
         self.process.terminate()

@@ -65,7 +65,7 @@ mutation Event($id: String!, $at: DateTime!, $channel: Channel!, $type: Identifi
 UPSERT = """
 mutation Upsert($items: [RecordInput!]!) { upsertRecords(items: $items) { status } }
 """
-SUBSCRIPTION = "subscription { journeyEvents { event { id } person { id } } }"
+SUBSCRIPTION = "subscription { journeyEvents { event { id source } person { id } } }"
 CHANNELS = ("WEB", "APP", "STORE", "CALL_CENTER", "EMAIL")
 #: (operation, share of requests)
 MIX = (("lookup", 0.80), ("event", 0.15), ("upsert", 0.05))
@@ -85,8 +85,8 @@ class Traffic:
     targets: list[Target]
     minutes: list[Minute] = field(default_factory=lambda: [Minute()])
     samples: list[str] = field(default_factory=list)  # a few error descriptions
-    events_ok: int = 0
-    received: int = 0
+    written: set[str] = field(default_factory=set)  # ids of events answered OK
+    received: list[str] = field(default_factory=list)  # ids of events delivered live
     subscriber_errors: int = 0
 
     def note(self, op: str, seconds: float, error: str | None) -> None:
@@ -147,7 +147,7 @@ async def _one(session: aiohttp.ClientSession, traffic: Traffic, rng: random.Ran
             if body.get("errors") or status != "OK":
                 error = str(body.get("errors") or status)[:200]
             else:
-                traffic.events_ok += 1
+                traffic.written.add(variables["id"])
         else:
             n = rng.randrange(SOAK_RECORDS)
             target = traffic.targets[n % len(traffic.targets)]
@@ -179,10 +179,11 @@ async def _subscriber(url: str, key: str, traffic: Traffic, ready: asyncio.Event
                 await ws.send_json({"type": "pong"})
             elif message.get("type") == "next":
                 payload = message.get("payload") or {}
-                if payload.get("errors"):
+                live = (payload.get("data") or {}).get("journeyEvents")
+                if payload.get("errors") or not live:
                     traffic.subscriber_errors += 1
                 else:
-                    traffic.received += 1
+                    traffic.received.append(f"{live['event']['source']}/{live['event']['id']}")
             elif message.get("type") in ("error", "complete"):
                 traffic.subscriber_errors += 1
                 return
@@ -202,20 +203,25 @@ class Memory:
         self.rows.append((moment, service, neo4j))
 
 
-def _minute_rows(number: int, minute: Minute, seconds: float) -> list[list[object]]:
+def _minute_rows(
+    number: int, minute: Minute, seconds: float, memory: tuple[str, float, float]
+) -> list[list[object]]:
     total = sum(len(v) for v in minute.latencies.values())
     rows: list[list[object]] = []
     for op, _ in MIX:
         latencies = sorted(minute.latencies.get(op, []))
+        first = op == MIX[0][0]
         rows.append(
             [
-                f"{number}" if op == "lookup" else "",
-                f"{total / seconds:,.0f}" if op == "lookup" else "",
+                f"{number}" if first else "",
+                f"{total / seconds:,.0f}" if first else "",
                 op,
                 len(latencies),
                 1000 * percentile(latencies, 50),
                 1000 * percentile(latencies, 99),
                 minute.errors.get(op, 0),
+                f"{memory[1]:,.0f}" if first else "",
+                f"{memory[2]:,.0f}" if first else "",
             ]
         )
     return rows
@@ -243,14 +249,17 @@ async def _drive(args: argparse.Namespace, url: str, key: str, traffic: Traffic,
         memory.sample("start")
         tasks = [asyncio.create_task(client(i, session)) for i in range(args.clients)]
         headers_row = ["minute", "req/s", "operation", "requests", "p50 ms", "p99 ms", "errors"]
+        headers_row += ["service MiB", "neo4j MiB"]
         began = time.perf_counter()
         for number in range(1, args.minutes + 1):
             await asyncio.sleep(began + 60 * number - time.perf_counter())
             minute = traffic.minutes[-1]
             traffic.minutes.append(Minute())
+            memory.sample(f"minute {number}")
             if number == args.warmup_minutes:
-                memory.sample(f"after warm-up (minute {number})")
-            print(table(headers_row, _minute_rows(number, minute, 60.0)), flush=True)
+                memory.rows[-1] = (f"after warm-up (minute {number})", *memory.rows[-1][1:])
+            rows = _minute_rows(number, minute, 60.0, memory.rows[-1])
+            print(table(headers_row, rows), flush=True)
         stop = True
         await asyncio.gather(*tasks)
         traffic.minutes.pop()  # the requests in flight at the end
@@ -267,7 +276,8 @@ def _report(traffic: Traffic, memory: Memory, invariants: dict[str, int], warmup
     for sample in traffic.samples:
         print(f"  {sample}")
     print("\nresident memory (MiB)")
-    print(table(["moment", "service", "neo4j"], memory.rows))
+    shown = [row for row in memory.rows if not row[0].startswith("minute")]
+    print(table(["moment", "service", "neo4j"], shown))
     warm = next((row for row in memory.rows if row[0].startswith("after warm-up")), None)
     end = memory.rows[-1]
     growth_ok = True
@@ -278,9 +288,13 @@ def _report(traffic: Traffic, memory: Memory, invariants: dict[str, int], warmup
             print(f"  {name} after warm-up: {growth:+.1%} (target under +10%)")
     else:
         print(f"  no warm-up sample (run longer than {warmup} minute(s))")
+    received = set(traffic.received)
+    written = {f"soak/{i}" for i in traffic.written}
     print(
-        f"\nsubscriber: received {traffic.received:,} live events for {traffic.events_ok:,} "
-        f"events written, {traffic.subscriber_errors} errors"
+        f"\nsubscriber: {len(traffic.received):,} live events received "
+        f"({len(traffic.received) - len(received):,} twice or more), "
+        f"{len(received & written):,} of the {len(written):,} events written, "
+        f"{len(received - written):,} others, {traffic.subscriber_errors} errors"
     )
     print(
         "\ninvariants at the end: "
@@ -331,6 +345,10 @@ def main(args: argparse.Namespace) -> int:
         traffic = Traffic([(t, key.split(":", 1)[1], key) for t, _, key in dataset.targets])
         memory = Memory(service.psutil, neo4j_process(settings.neo4j_uri))
         asyncio.run(_drive(args, service.url, key, traffic, memory))
+        output = service.output()
+        if "Traceback" in output:  # what an INTERNAL answer hides from the client
+            first = output[output.index("Traceback") :].splitlines()[:60]
+            print("service log, from its first traceback:", *first, sep="\n  ")
     finally:
         service.stop()
     return _report(traffic, memory, asyncio.run(_invariants()), args.warmup_minutes)

@@ -11,7 +11,7 @@ item acknowledged before the kill is there (an ``OK``/``UNCHANGED`` item result 
 service; for the import, every item the graph held when it was killed), and re-running
 the same work ends with the digest and partition of one clean import of the same items.
 
-Default: about 2,000 demo items and two kills each; ``OMNID_FAULTS_LONG=1``: about
+Default: about 1,000 demo items and two kills each; ``OMNID_FAULTS_LONG=1``: about
 13,000 items and three kills.
 """
 
@@ -45,7 +45,7 @@ from tests.faults.conftest import (
     omnid_env,
 )
 
-CUSTOMERS = 1000 if LONG else 150
+CUSTOMERS = 1000 if LONG else 80
 KILLS = 3 if LONG else 2
 BATCH = 50
 
