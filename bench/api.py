@@ -42,23 +42,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 import math
 import multiprocessing
-import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -67,6 +61,7 @@ import psutil
 from benchlib import (
     STATEMENTS,
     CpuMeter,
+    Service,
     bench_settings,
     machine_note,
     neo4j_process,
@@ -83,8 +78,6 @@ from service.identity.ingest import Ingestor
 from service.read import models as readmodels
 from service.settings import Settings
 from service.store.graph import Graph
-
-ROOT = Path(__file__).resolve().parent.parent
 
 LOOKUP = """
 query Lookup($type: IdentifierType!, $value: String!) {
@@ -527,99 +520,10 @@ class Client:
 # ----------------------------------------------------------------------------- service
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ProcessTree:
-    """A process and its children as one for ``CpuMeter``: uvicorn's workers are
-    children of the process we start."""
-
-    def __init__(self, process: psutil.Process) -> None:
-        self.process = process
-        self.pid = process.pid
-
-    def cpu_times(self) -> Any:
-        total = self.process.cpu_times()
-        user, system = total.user, total.system
-        for child in self.process.children(recursive=True):
-            try:
-                times = child.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            user, system = user + times.user, system + times.system
-        return type("CpuTimes", (), {"user": user, "system": system})()
-
-
-class Service:
-    """omnid's HTTP service under uvicorn, in a subprocess of its own."""
-
-    def __init__(self, settings: Settings, key: str, workers: int) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="omnid-bench-api-", suffix=".log")  # noqa: SIM115
-        env = {
-            **os.environ,
-            "NEO4J_URI": settings.neo4j_uri,
-            "NEO4J_USER": settings.neo4j_user,
-            "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-            "NEO4J_DATABASE": settings.neo4j_database,
-            "OMNID_API_KEYS": json.dumps({key: ["read", "write"]}),
-            "OMNID_LOAD_DEMO": "false",
-            "OMNID_WORKERS": str(workers),
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "service.api.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--workers",
-            str(workers),
-        ]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        self.psutil = ProcessTree(psutil.Process(self.process.pid))
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.log.seek(0)
-        output = self.log.read().decode(errors="replace")[-3000:]
-        raise SystemExit(f"the service did not become ready:\n{output}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
 # -------------------------------------------------------------------------------- main
 
 
-async def _prepare_data(args: argparse.Namespace, dataset: Dataset) -> None:
+async def prepare_data(args: argparse.Namespace, dataset: Dataset) -> None:
     settings = bench_settings(batch_size=max(args.load_batch, args.record_batch))
     graph = Graph.connect(settings, STATEMENTS)
     try:
@@ -762,10 +666,10 @@ def main(args: argparse.Namespace) -> int:
         f"{len(dataset.events):,} events, generated in {time.perf_counter() - started:.1f}s",
         flush=True,
     )
-    asyncio.run(_prepare_data(args, dataset))
+    asyncio.run(prepare_data(args, dataset))
 
     key = secrets.token_urlsafe(24)
-    service = Service(settings, key, args.workers)
+    service = Service(settings, key, ["read", "write"], args.workers)
     client: Client | None = None
     try:
         service.wait_ready()

@@ -1,5 +1,5 @@
 """What the benchmarks in ``bench/`` share: settings, the empty-graph guard, CPU meters,
-percentiles and plain-text tables.
+percentiles, plain-text tables and the service in a subprocess.
 
 The benchmarks read the ordinary settings (``NEO4J_URI``, ``NEO4J_PASSWORD``, ...) and
 never wipe a database that holds data unless ``--wipe`` is given: point them at a
@@ -8,9 +8,14 @@ server of their own, not at one whose data matters.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
+import socket
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
 import psutil
 
 from devtools import DEVTOOLS_CYPHER
@@ -35,8 +41,11 @@ STATEMENTS = load_statements(
 
 __all__ = [
     "CpuMeter",
+    "ProcessTree",
+    "Service",
     "bench_settings",
     "clear",
+    "free_port",
     "machine_note",
     "neo4j_process",
     "percentile",
@@ -190,3 +199,112 @@ def machine_note(settings: Settings) -> str:
         f"{psutil.cpu_count()} cores, {memory:.0f} GB, load average {load} at start · "
         f"Python {platform.python_version()} · Neo4j at {settings.neo4j_uri}"
     )
+
+
+# ----------------------------------------------------------------------------- service
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ProcessTree:
+    """A process and its children as one for ``CpuMeter`` and memory: uvicorn's workers
+    are children of the process we start."""
+
+    def __init__(self, process: psutil.Process) -> None:
+        self.process = process
+        self.pid = process.pid
+
+    def _all(self) -> list[psutil.Process]:
+        return [self.process, *self.process.children(recursive=True)]
+
+    def cpu_times(self) -> Any:
+        user = system = 0.0
+        for process in self._all():
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            user, system = user + times.user, system + times.system
+        return type("CpuTimes", (), {"user": user, "system": system})()
+
+    def rss(self) -> int:
+        """Resident memory of the process and its children, in bytes."""
+        total = 0
+        for process in self._all():
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return total
+
+
+class Service:
+    """omnid's HTTP service under uvicorn (``uvicorn --factory
+    service.api.app:create_app --workers N``, as ``omnid serve --workers N`` runs it), in
+    a subprocess of its own, with one API key of this run and its scopes."""
+
+    def __init__(self, settings: Settings, key: str, scopes: list[str], workers: int = 1) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="omnid-bench-", suffix=".log")  # noqa: SIM115
+        env = {
+            **os.environ,
+            "NEO4J_URI": settings.neo4j_uri,
+            "NEO4J_USER": settings.neo4j_user,
+            "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+            "NEO4J_DATABASE": settings.neo4j_database,
+            "OMNID_API_KEYS": json.dumps({key: scopes}),
+            "OMNID_LOAD_DEMO": "false",
+            "OMNID_WORKERS": str(workers),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "service.api.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--workers",
+            str(workers),
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.psutil = ProcessTree(psutil.Process(self.process.pid))
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"the service did not become ready:\n{self.output()[-3000:]}")
+
+    def output(self) -> str:
+        """What the service has written to stdout and stderr so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()

@@ -26,20 +26,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import secrets
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from benchlib import machine_note, percentile, prepare_empty_graph, table
+from benchlib import Service, machine_note, percentile, prepare_empty_graph, table
 from playwright.async_api import Page, Request, async_playwright
 
 from devtools import neo4j_local
@@ -116,12 +111,6 @@ async ({ body, key }) => {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _settings() -> tuple[Settings, bool]:
     """The database settings, and whether this run starts (and stops) a local server."""
     if os.environ.get("NEO4J_URI"):
@@ -162,63 +151,6 @@ async def _prepare(settings: Settings, customers: int, *, wipe: bool, reuse: boo
         )
     finally:
         await graph.close()
-
-
-class Service:
-    """omnid under uvicorn, in a subprocess of its own, with an API key of this run."""
-
-    def __init__(self, settings: Settings, key: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="omnid-bench-web-", suffix=".log")  # noqa: SIM115
-        env = {
-            **os.environ,
-            "NEO4J_URI": settings.neo4j_uri,
-            "NEO4J_USER": settings.neo4j_user,
-            "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-            "NEO4J_DATABASE": settings.neo4j_database,
-            "OMNID_API_KEYS": json.dumps({key: ["read"]}),
-            "OMNID_LOAD_DEMO": "false",
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "service.api.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.log.seek(0)
-        output = self.log.read().decode(errors="replace")[-3000:]
-        raise SystemExit(f"the service did not become ready:\n{output}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 async def _search(page: Page, story: Story) -> float:
@@ -343,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(machine_note(settings), flush=True)
         asyncio.run(_prepare(settings, args.customers, wipe=args.wipe, reuse=args.reuse))
         key = secrets.token_urlsafe(24)
-        service = Service(settings, key)
+        service = Service(settings, key, ["read"])
         try:
             service.wait_ready()
             print(f"service ready at {service.url}; chromium at 1366x768", flush=True)

@@ -248,7 +248,7 @@ async def test_resending_a_batch_changes_nothing(
     items=item_sets(min_items=20, max_items=200),
     owners=st.lists(st.integers(0, 3), min_size=200, max_size=200),
     extra=st.lists(st.integers(0, 3), min_size=200, max_size=200),
-    rnd=st.randoms(use_true_random=False),
+    seed=st.integers(0, 2**32 - 1),
     sizes=st.lists(st.sampled_from([2, 5, 13, 40]), min_size=4, max_size=4),
 )
 async def test_four_writers_end_like_one(
@@ -256,9 +256,14 @@ async def test_four_writers_end_like_one(
     items: list[Item],
     owners: list[int],
     extra: list[int],
-    rnd: random.Random,
+    seed: int,
     sizes: list[int],
 ):
+    # Everything hypothesis draws is drawn before the body runs: with st.randoms the
+    # draws happened in the body, between writes, and under heavy load (load average
+    # 15-20 on 2 cores) runs ended in FlakyStrategyDefinition ("the second run stopped
+    # drawing earlier") on examples whose writes and partition were right (3 of 7 runs).
+    rnd = random.Random(seed)
     # One writer, for comparison.
     ingestor = await fresh(graph)
     await send(ingestor, items, 50)
@@ -273,7 +278,14 @@ async def test_four_writers_end_like_one(
     for lot in lots:
         rnd.shuffle(lot)
 
-    ingestor = await fresh(graph)
+    # Deadlocks between the four are expected and retried; the service's default budget
+    # (30 s from a batch's first attempt, backoff up to 8 s) is for production, where a
+    # batch waiting that long should surface. A machine at load average 15 can stretch
+    # a chain of retries past it without anything being wrong, so the writers get more.
+    patient = Graph(graph.driver, graph.settings.model_copy(update={"retry_seconds": 300.0}),
+                    graph.statements)  # fmt: skip
+    await fresh(graph)
+    ingestor = Ingestor(patient)
     # Every writer finishes before the example ends, even when one fails: one left
     # running would write into the next example (or hypothesis's replay of this one),
     # which then fails somewhere else and hides the first error.

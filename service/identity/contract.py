@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from service.errors import InvalidIdentifier, InvalidInput, LimitExceeded
 from service.identity.identifiers import DEFAULT_RULES, Identifier, IdentifierRules, normalize
+from service.identity.identifiers.checks import CONTROL
 
 __all__ = [
     "CHANNELS",
@@ -145,6 +146,8 @@ def _origin(raw: Mapping[str, Any]) -> tuple[str, str, str | None]:
     ident = _required_str(raw, "id")
     if len(ident) > _MAX_ID:
         raise LimitExceeded(f"is longer than {_MAX_ID} characters", field="id")
+    if CONTROL.search(ident):  # a key Neo4j cannot store (surrogates) or no one can type
+        raise InvalidInput("contains control characters or unpaired surrogates", field="id")
     return source, ident, _country(raw.get("country"))
 
 
@@ -219,11 +222,19 @@ def _country(value: object) -> str | None:
 
 
 # One encoder for every item: ``json.dumps`` with options builds a new one per call.
-_ATTRIBUTES_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# allow_nan=False: NaN and Infinity are not JSON, and no client could read them back.
+_ATTRIBUTES_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
+# Unpaired surrogates (a JSON "\ud800" escape decodes to one) cannot be sent to Neo4j as
+# UTF-8: one of them would fail its whole batch.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _attributes_text(attributes: Mapping[str, Any]) -> str:
-    return _ATTRIBUTES_ENCODER.encode(attributes)
+    """JSON text, keys sorted; ValueError for NaN, Infinity or an unpaired surrogate."""
+    text = _ATTRIBUTES_ENCODER.encode(attributes)
+    if _SURROGATE.search(text):
+        raise ValueError("unpaired surrogate")
+    return text
 
 
 def _attributes(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -238,7 +249,9 @@ def _attributes(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     try:
         text = _attributes_text(merged)
     except (TypeError, ValueError):
-        raise InvalidInput("must be JSON-serializable", field="attributes") from None
+        raise InvalidInput(
+            "must be JSON: finite numbers, text without unpaired surrogates", field="attributes"
+        ) from None
     if len(text) > MAX_ATTRIBUTES_BYTES:
         raise LimitExceeded(f"are larger than {MAX_ATTRIBUTES_BYTES} bytes", field="attributes")
     return dict(merged), text
@@ -392,7 +405,13 @@ def _evidence(value: object) -> dict[str, Any]:
         if isinstance(entry, str) and _is_ip(entry):
             raise InvalidInput("an IP address is not kept as consent evidence", field=where)
         evidence[str(name)] = entry
-    if len(_attributes_text(evidence)) > _MAX_EVIDENCE_BYTES:
+    try:
+        text = _attributes_text(evidence)
+    except ValueError:
+        raise InvalidInput(
+            "must be JSON: finite numbers, text without unpaired surrogates", field="evidence"
+        ) from None
+    if len(text) > _MAX_EVIDENCE_BYTES:
         raise LimitExceeded(f"is larger than {_MAX_EVIDENCE_BYTES} bytes", field="evidence")
     return evidence
 

@@ -189,7 +189,7 @@ async def record_consents(
             consent = parse_consent(raw, purposes=purposes, rules=rules)
             parsed.append(suppression.filter_consent(consent))
         except InvalidInput as exc:
-            parsed.append(exc)
+            parsed.append(exc.with_traceback(None))  # no cycle through frames (Ingestor.parse)
     unique: dict[str, Consent] = {}
     for entry in parsed:
         if isinstance(entry, Consent):

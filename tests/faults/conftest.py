@@ -10,19 +10,28 @@ always stopped at the end, whatever the tests did to it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 
+import httpx
 import pytest
 
 from devtools import neo4j_local
+from service.identity.files import ImportTally, import_lines, read_file
+from service.identity.ingest import Ingestor
 from service.settings import Settings
 from service.store.graph import Graph
 from service.store.schema import apply_schema
-from tests.conftest import TEST_HOME, TEST_PASSWORD
+from tests.conftest import ROOT, TEST_HOME, TEST_PASSWORD
 from tests.partition import Partition, snapshot
 from tests.statements import STATEMENTS
 
@@ -116,3 +125,80 @@ async def graph_state(graph: Graph) -> tuple[tuple[str, int], Partition]:
     """The digest and the partition into persons; ``snapshot`` fails on any broken
     invariant (duplicate keys, an empty person, an item in no or two persons…)."""
     return await digest(graph), (await snapshot(graph)).partition
+
+
+async def leftovers(graph: Graph) -> list[dict[str, Any]]:
+    """What a half-written batch would leave (``faults-leftovers``): a person without
+    identifiers, an item without identifiers, an orphan identifier, an item or linking
+    identifier in no person. Empty on a sound graph."""
+    rows: list[dict[str, Any]] = await graph.query("faults-leftovers")
+    return rows
+
+
+def omnid_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of an ``omnid`` process on ``settings``' Neo4j."""
+    return {
+        **os.environ,
+        "NEO4J_URI": settings.neo4j_uri,
+        "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "OMNID_LOAD_DEMO": "false",
+        **extra,
+    }
+
+
+class OmnidProcess:
+    """A real ``omnid serve`` in a process of its own, which a test can SIGKILL."""
+
+    def __init__(self, settings: Settings, key: str, log: Path) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log: IO[bytes] = log.open("ab")
+        env = omnid_env(settings, OMNID_API_KEYS=json.dumps({key: ["admin"]}))
+        command = [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        self.log = log
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise AssertionError(f"omnid serve did not become ready: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no lifespan shutdown, no drained requests, no closed driver."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+async def import_file(graph: Graph, path: Path, batch: int, on_batch: object = None) -> ImportTally:
+    """What ``omnid import`` runs for one file (service/cli/importing.py), in this process;
+    ``on_batch(tally, position)`` after each batch."""
+
+    def progress(tally: ImportTally, position: int) -> None:
+        if callable(on_batch):
+            on_batch(tally, position)
+
+    return await import_lines(
+        Ingestor(graph), read_file(path), name=path.name, batch_size=batch, on_progress=progress
+    )

@@ -23,10 +23,9 @@ from pathlib import Path
 from devtools import demo
 from service.errors import GraphUnavailable
 from service.identity.contract import item_key
-from service.identity.files import ImportTally, import_lines, read_file
-from service.identity.ingest import Ingestor
+from service.identity.files import ImportTally, read_file
 from service.store.graph import Graph
-from tests.faults.conftest import LONG, FaultServer, graph_state
+from tests.faults.conftest import LONG, FaultServer, graph_state, import_file
 
 CUSTOMERS = 3000 if LONG else 600
 KILLS = 3 if LONG else 2
@@ -35,18 +34,6 @@ BATCH = 500
 
 def _write_file(path: Path, seed: int) -> None:
     demo.write_jsonl(demo.generate(CUSTOMERS, seed=seed), path)
-
-
-async def _import(graph: Graph, path: Path, on_batch: object = None) -> ImportTally:
-    """What ``omnid import`` runs for one file (service/cli/importing.py)."""
-
-    def progress(tally: ImportTally, position: int) -> None:
-        if callable(on_batch):
-            on_batch(tally, position)
-
-    return await import_lines(
-        Ingestor(graph), read_file(path), name=path.name, batch_size=BATCH, on_progress=progress
-    )
 
 
 def _keys_up_to(path: Path, position: int) -> set[str]:
@@ -72,7 +59,7 @@ async def test_killed_imports_rerun_to_the_clean_result(
         lines = sum(1 for _ in text)
     batches = lines // BATCH
 
-    clean = await _import(fault_graph, path)
+    clean = await import_file(fault_graph, path, BATCH)
     assert clean.errors == 0, clean
     expected = await graph_state(fault_graph)
     await fault_graph.auto("delete-all")
@@ -96,7 +83,7 @@ async def test_killed_imports_rerun_to_the_clean_result(
                 killer[0].start()
 
         try:
-            await _import(fault_graph, path, on_batch)
+            await import_file(fault_graph, path, BATCH, on_batch)
             finished = True
         except GraphUnavailable:
             finished = False
