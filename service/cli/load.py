@@ -51,7 +51,10 @@ def load(
         Path | None, typer.Option(help="Where rejected lines go [<file>.rejected.jsonl].")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Processes validating the input [cores, ≤ 4].")
+        int | None,
+        typer.Option(
+            min=0, help="Processes validating the input [0 (inline) on ≤ 2 cores, else ≤ 4]."
+        ),
     ] = None,
     engine: Annotated[
         str,
