@@ -19,3 +19,8 @@ CALL () {
   RETURN count(r) AS relationships, sum(size(keys(r))) AS relationshipProperties
 }
 RETURN nodes, relationships, nodeProperties + relationshipProperties AS properties;
+
+// name: bookmark-wait$
+// Nothing but a round trip: run in a session opened with a client's bookmarks, it
+// returns once the server has applied the writes they name (causal consistency).
+RETURN true AS ready;

@@ -24,6 +24,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from service.api.auth import authenticate, key_from_headers
+from service.api.causal import CausalConsistency
 from service.api.compiled import Endpoint, Lookup, Plans
 from service.api.context import Context, Pages
 from service.api.limits import BodyLimit
@@ -201,9 +202,11 @@ def create_app(
     plans = Plans.for_schema(schema) if settings.compiled_lookups else None
     endpoint = Endpoint(view, plans, state.compiled) if plans is not None else view
     bounded = BodyLimit(endpoint, lambda: state.ready()[0].settings.max_body_bytes)
+    # Bookmarks in and out (Omnid-Bookmark): read-your-writes across instances.
+    causal = CausalConsistency(bounded, lambda: state.ready()[0])
     app = Starlette(
         routes=[
-            Route("/graphql", bounded, methods=["GET", "POST"]),
+            Route("/graphql", causal, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

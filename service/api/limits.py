@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import LimitExceeded, OmnidError
 
-__all__ = ["BodyLimit", "bounded_body", "replaying"]
+__all__ = ["BodyLimit", "bounded_body", "error_response", "replaying"]
 
 #: How far past ``max_body_bytes`` a refused body is still read (and dropped).
 _DRAIN_FACTOR = 4
@@ -37,7 +37,7 @@ class BodyLimit:
         body = await bounded_body(Request(scope, receive), limit)
         if body is None:
             too_large = LimitExceeded(f"is larger than {limit} bytes", field="body")
-            await _error_response(too_large, 413)(scope, receive, send)
+            await error_response(too_large, 413)(scope, receive, send)
             return
         await self.app(scope, replaying(body, receive), send)
 
@@ -80,7 +80,7 @@ async def bounded_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks) if size <= limit else None
 
 
-def _error_response(error: OmnidError, status: int) -> Response:
+def error_response(error: OmnidError, status: int) -> Response:
     """An error refused before GraphQL runs, in the GraphQL-over-HTTP error shape."""
     extensions: dict[str, object] = {"code": error.code}
     field = getattr(error, "field", None)

@@ -17,6 +17,7 @@ from service.load.server import find_control
 from service.settings import load_settings
 
 if TYPE_CHECKING:
+    from service.load.engine import Engine
     from service.load.initial import LoadReport
 
 __all__ = ["load"]
@@ -50,7 +51,24 @@ def load(
         Path | None, typer.Option(help="Where rejected lines go [<file>.rejected.jsonl].")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Processes validating the input [cores, ≤ 4].")
+        int | None,
+        typer.Option(
+            min=0, help="Processes validating the input [0 (inline) on ≤ 2 cores, else ≤ 4]."
+        ),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="What resolves the input: in-process (Polars, SciPy) or spark (the "
+            "spark extra; for inputs that do not fit this machine's memory)."
+        ),
+    ] = "in-process",
+    spark_master: Annotated[
+        str, typer.Option(help="Spark's master URL with --engine spark (spark://host:7077…).")
+    ] = "local[*]",
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE Spark settings with --engine spark (repeatable)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -69,6 +87,7 @@ def load(
             f"needs the load extra (pip install 'omnid[load]'): {exc.name} is missing",
             field="--initial",
         ) from None
+    chosen = _engine(engine, spark_master, spark_conf or [])
     settings = load_settings()
     csv_mapping = CsvMapping.from_file(mapping) if mapping else CsvMapping()
     for path in files:
@@ -88,6 +107,7 @@ def load(
                 on_phase=lambda name, seconds: say(f"{name}: {seconds:.1f}s"),
                 csv_only=csv_only,
                 workers=workers,
+                engine=chosen,
             )
         )
     finally:
@@ -96,6 +116,30 @@ def load(
     _print(done, as_json, work_dir if csv_only else None)
     if done.rejected:
         raise typer.Exit(1)
+
+
+def _engine(name: str, master: str, conf: list[str]) -> Engine:
+    """The resolution engine named on the command line."""
+    from service.load.engine import ENGINES, InProcess
+
+    if name not in ENGINES:
+        raise InvalidInput(f"must be one of {', '.join(ENGINES)}", field="--engine")
+    if name == "in-process":
+        return InProcess()
+    pairs = [entry.partition("=") for entry in conf]
+    if any(not key or not sep for key, sep, _ in pairs):
+        raise InvalidInput("must be KEY=VALUE", field="--spark-conf")
+    try:
+        # PySpark comes with the `spark` extra; Spark itself needs Java 17 or newer.
+        import pyspark  # noqa: F401
+
+        from service.load.spark import Spark
+    except ImportError as exc:
+        raise InvalidInput(
+            f"needs the spark extra (pip install 'omnid[spark]'): {exc.name} is missing",
+            field="--engine",
+        ) from None
+    return Spark(master=master, conf=tuple((k, v) for k, _, v in pairs))
 
 
 def _print(done: LoadReport, as_json: bool, csv_dir: Path | None) -> None:

@@ -5,7 +5,8 @@ Phases, each reported as it ends (``on_phase``):
 1. ``check``: the target database must be empty (a load replaces it);
 2. ``stage``: the files read and validated by the contract, in worker processes, into
    Parquet chunks (``staging``); rejected lines to the reject report;
-3. ``resolve``: persons and shared identifiers over the whole input (``resolve``);
+3. ``resolve``: persons and shared identifiers over the whole input, by the chosen
+   engine (``engine``: in this process, or on Spark);
 4. ``export``: neo4j-admin's CSV files (``export``);
 5. ``import``: ``neo4j-admin database import full`` into a staging store, while the
    server still serves;
@@ -35,8 +36,8 @@ from service.identity.files import Line
 from service.identity.identifiers import IdentifierRules
 from service.identity.resolution import ResolutionPolicy
 from service.load.admin import import_store, remove_previous, swap_in
+from service.load.engine import Engine, InProcess
 from service.load.export import ImportFiles, write_csv_files
-from service.load.resolve import resolve
 from service.load.server import ServerControl
 from service.load.staging import stage
 from service.settings import Settings
@@ -111,9 +112,11 @@ async def initial_load(
     on_progress: Callable[[int], None] = lambda lines: None,
     csv_only: bool = False,
     workers: int | None = None,
+    engine: Engine = InProcess(),
 ) -> LoadReport:
     """Load ``files`` into the empty database; with ``csv_only``, stop after writing the
-    CSV files into ``work_dir / "csv"`` (for a server this process cannot stop)."""
+    CSV files into ``work_dir / "csv"`` (for a server this process cannot stop).
+    ``engine`` resolves the staged input (``service.load.engine``)."""
     report = LoadReport()
     phases = _Phases(report, on_phase)
     if not csv_only:
@@ -135,7 +138,7 @@ async def initial_load(
     report.lines, report.rejected = staged.lines, staged.rejected
     phases.done("stage")
     policy = ResolutionPolicy.from_settings(settings)
-    resolved = await asyncio.to_thread(resolve, staged.directory, policy, now)
+    resolved = await asyncio.to_thread(engine.resolve, staged.directory, policy, now)
     report.shared = int(resolved.identifiers["shared"].sum())
     phases.done("resolve")
     csv_files = await asyncio.to_thread(write_csv_files, resolved, work_dir / "csv", now)

@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from service.identity.resolution import ResolutionPolicy
 from service.load.staging import CARRIES, ITEMS
 
-__all__ = ["MAX_DISPLAY", "Resolved", "resolve"]
+__all__ = ["MAX_DISPLAY", "Resolved", "person_ids", "resolve"]
 
 #: Raw forms kept per identifier, as ``merge-identifiers`` keeps them.
 MAX_DISPLAY = 5
@@ -181,14 +181,24 @@ def _components(
         shape=(size, size),
     ).tocsr()
     _, labels = connected_components(graph, directed=False)
-    # One person per component holding an item (a linking identifier always has one).
-    item_labels = labels[:n_items]
+    return person_ids(labels[:n_items], labels[n_items:], linking)
+
+
+def person_ids(
+    item_labels: np.ndarray, ident_labels: np.ndarray, linking: np.ndarray
+) -> tuple[list[str], list[str], list[str | None]]:
+    """Person ids from component labels, whichever engine found the components: one
+    new id per component holding an item; the person of each item, and of each linking
+    identifier (a linking identifier is always in a component with an item)."""
     components, person_of_item = np.unique(item_labels, return_inverse=True)
     persons = [str(uuid.uuid4()) for _ in range(len(components))]
-    person_index = np.full(labels.max() + 1 if size else 0, -1, dtype=np.int64)
-    person_index[components] = np.arange(len(components))
-    ident_index = person_index[labels[n_items:]]
     ids = np.array(persons, dtype=object)
-    item_person = ids[person_of_item].tolist() if n_items else []
-    ident_person = [ids[i] if i >= 0 else None for i in ident_index.tolist()]
+    item_person = ids[person_of_item].tolist() if len(item_labels) else []
+    if not len(components):
+        return persons, item_person, [None] * len(ident_labels)
+    where = np.minimum(np.searchsorted(components, ident_labels), len(components) - 1)
+    found = linking & (components[where] == ident_labels)
+    ident_person = [
+        ids[w] if f else None for w, f in zip(where.tolist(), found.tolist(), strict=True)
+    ]
     return persons, item_person, ident_person

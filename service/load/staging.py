@@ -122,6 +122,15 @@ def _stage_chunk(
     return rejected
 
 
+def default_workers() -> int:
+    """Worker processes for staging: none on two cores or fewer. Sending a chunk's
+    decoded lines to a worker (pickling them in this process) costs about as much CPU as
+    validating them: on 2 cores, 100,000 generated items staged at 7,278 items/s inline
+    (7.9 s of CPU) against 4,080 with 2 workers (20.4 s of CPU in all)."""
+    cores = os.cpu_count() or 1
+    return 0 if cores <= 2 else min(4, cores)
+
+
 def stage(
     files: Iterable[tuple[str, Iterable[Line]]],
     directory: Path,
@@ -139,7 +148,7 @@ def stage(
     """
     directory.mkdir(parents=True, exist_ok=True)
     if workers is None:
-        workers = max(1, min(4, os.cpu_count() or 1))
+        workers = default_workers()
     pending: list[tuple[Future[list[_Rejected]], str, list[Line]]] = []
     counts = {"lines": 0, "rejected": 0, "chunks": 0}
 

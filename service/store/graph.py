@@ -22,6 +22,14 @@ with its mode and seconds. Unset (None, the default) they cost one attribute che
     await Ingestor(graph).ingest_batch(items)   # seen: ("merge-identifiers", 4, 0.003), ...
     graph.on_statement = None
 
+Causal consistency (a Neo4j cluster, through a ``neo4j://`` URI): every session of a
+``Graph`` shares one bookmark manager, so work of this process sees the writes this
+process committed before it, even when a follower serves the read. Across processes
+(two service instances behind a load balancer), ``bookmarks()`` gives the bookmarks of
+what this process has committed so far, for the client to carry, and ``after(bookmarks)``
+makes this process's later work wait until the server it reads from has those writes.
+On one server both are immediate.
+
 Two retry budgets: transient errors (writers deadlocking on each other) are retried for
 ``settings.retry_seconds``, but an unreachable server only for
 ``settings.unavailable_seconds`` from the first connection error, so that a request
@@ -42,7 +50,7 @@ import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
-from service.errors import GraphUnavailable, ResolutionConflict
+from service.errors import GraphUnavailable, InvalidInput, ResolutionConflict
 from service.settings import Settings
 from service.store.cypher import Statement, Statements, load_statements
 
@@ -190,6 +198,8 @@ class Graph:
         #: its mode and seconds: its statements, the Python of its function, the commit
         #: and the retries. Must not raise. None: no timing.
         self.on_transaction: TransactionObserver | None = None
+        #: Every session's bookmarks: read-your-writes across this process's sessions.
+        self.bookmark_manager = AsyncGraphDatabase.bookmark_manager()
 
     @classmethod
     def connect(cls, settings: Settings, statements: Statements | None = None) -> Graph:
@@ -220,6 +230,39 @@ class Graph:
             await self.driver.verify_connectivity()
         except Exception as exc:
             raise _translate(exc) from None
+
+    async def bookmarks(self) -> list[str]:
+        """The bookmarks of every write this process has committed so far (opaque
+        strings): a reader holding them sees those writes (``after``)."""
+        return sorted(await self.bookmark_manager.get_bookmarks())
+
+    async def after(self, bookmarks: list[str]) -> None:
+        """Make this process's later work see the writes behind ``bookmarks`` (from
+        ``bookmarks()`` of any process on the same database): waits until the server
+        has them, then adds them to the shared bookmark manager.
+
+        Checked on a session of its own first, so that bookmarks the server rejects
+        (``INVALID_INPUT``, field ``bookmark``) never reach the manager, which every
+        later session would carry.
+        """
+        if not bookmarks:
+            return
+        given = neo4j.Bookmarks.from_raw_values(bookmarks)
+        query = neo4j.Query(self.statements["bookmark-wait"].cypher, timeout=_TX_TIMEOUT)
+        try:
+            async with self.driver.session(
+                database=self.settings.neo4j_database,
+                default_access_mode=neo4j.READ_ACCESS,
+                bookmarks=given,
+            ) as session:
+                await (await session.run(query)).consume()
+        except neo4j_errors.ClientError:
+            raise InvalidInput("is not a bookmark of this database", field="bookmark") from None
+        except Exception as exc:
+            if _is_omnid_error(exc):
+                raise _translate(exc) from None
+            raise
+        await self.bookmark_manager.update_bookmarks((), bookmarks)
 
     async def write(
         self,
@@ -269,6 +312,7 @@ class Graph:
                 async with self.driver.session(
                     database=self.settings.neo4j_database,
                     default_access_mode=neo4j.READ_ACCESS,
+                    bookmark_manager=self.bookmark_manager,
                 ) as session:
                     result = await session.run(query, _sealed(params))
                     return await _shaped(result, stmt)
@@ -309,7 +353,9 @@ class Graph:
         stmt = self.statements[name]
         self.queries += 1
         try:
-            async with self.driver.session(database=self.settings.neo4j_database) as session:
+            async with self.driver.session(
+                database=self.settings.neo4j_database, bookmark_manager=self.bookmark_manager
+            ) as session:
                 query = neo4j.Query(stmt.cypher, timeout=_AUTO_TIMEOUT, metadata=_metadata(name))
                 result = await session.run(query, _sealed(params))
                 return await _shaped(result, stmt)
@@ -352,7 +398,9 @@ class Graph:
         while True:
             try:
                 async with self.driver.session(
-                    database=self.settings.neo4j_database, max_transaction_retry_time=0.0
+                    database=self.settings.neo4j_database,
+                    max_transaction_retry_time=0.0,
+                    bookmark_manager=self.bookmark_manager,
                 ) as session:
                     if mode == "write":
                         return await session.execute_write(unit)
