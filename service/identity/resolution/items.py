@@ -94,7 +94,7 @@ async def _merge_identifiers(
         for ident in item.identifiers:
             identifiers.setdefault(ident.key, ident)
     if not identifiers:  # records emptied of every identifier (an erasure)
-        return _Identifiers({}, {}, set(), set(), {}, {})
+        return _Identifiers({}, {}, set(), {}, set(), {}, {})
     rows = policy.identifier_rows(identifiers)
     merged = await tx.run("merge-identifiers", rows=rows, now=now)
     keys = merged["keys"]
