@@ -89,3 +89,23 @@ MATCH (s:Separation)
 RETURN s.id AS id, s.a AS a, s.b AS b, s.reason AS reason, s.by AS by, s.values AS values,
        toString(s.at) AS at
 ORDER BY s.at, s.id;
+
+// name: operator-link-delete$(keys)
+// A withdrawn operator link, already emptied of its identifiers through the write path,
+// and the person it was left in (alone). Returns how many links were deleted.
+UNWIND $keys AS k
+MATCH (n:Item {key: k})
+USING INDEX SEEK n:Item(key)
+OPTIONAL MATCH (n)-[:OF]->(q:Person)
+WITH collect(n) AS items, collect(DISTINCT q) AS persons
+CALL (items) {
+  UNWIND items AS n
+  DETACH DELETE n
+}
+CALL (persons) {
+  UNWIND persons AS q
+  WITH q
+  WHERE NOT EXISTS { (q)<-[:OF]-() }
+  DETACH DELETE q
+}
+RETURN size(items) AS deleted;

@@ -97,3 +97,9 @@ WHERE p.reviewScore IS NOT NULL
 SET p.reviewDismissed = p.reviewSignature, p.reviewDismissedBy = $by,
     p.reviewDismissedReason = $reason, p.reviewDismissedAt = $now, p.reviewScore = null
 RETURN p.id AS id;
+
+// name: persons-split-from$(ids)
+// Persons split off these: they lost the items a write touched, so are reviewed too.
+UNWIND $ids AS id
+MATCH (p:Person {splitFrom: id})
+RETURN collect(DISTINCT p.id) AS ids;

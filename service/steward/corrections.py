@@ -343,10 +343,10 @@ async def _withdraw_tx(tx: Tx, id: str, ingestor: Ingestor, now: datetime) -> li
     row = await tx.run("operator-link", key=key)
     if row is None:
         raise NotFound("no operator link has this id", field="id")
-    # Emptied, then deleted: what erasure does with a person's records.
+    # Emptied through the write path (the persons regroup), then deleted.
     emptied = Item("record", OPERATOR_SOURCE, id, (), json.loads(row["attributes"] or "{}"))
     await resolve_batch_tx(tx, [emptied], ingestor.policy, now)
-    await tx.run("erasure-delete-items", keys=[key])
+    await tx.run("operator-link-delete", keys=[key])
     sides = await _find(tx, [Subject("id", key=k) for k in row["identifiers"]])
     return sorted({s.person for s in sides if s.person})
 
