@@ -85,6 +85,10 @@ class Suppression:
         """This process changed the list: apply the change at once (the next
         ``refresh`` reads the graph's count and time again, and reloads what it must)."""
         self._set((self.hashes | frozenset(added)) - frozenset(removed))
+        # What was remembered of the graph no longer describes these hashes: were the
+        # graph to come back to it (the hashes deleted beside us), refresh must not
+        # take it for "nothing changed".
+        self._count = self._latest = None
 
     def _set(self, hashes: frozenset[str]) -> None:
         if hashes != self.hashes:

@@ -261,3 +261,18 @@ async def test_erasing_an_identifier_only_consents_carry_erases_them_and_suppres
             requested_by="t",
             suppression=ingestor.suppression,
         )
+
+
+async def test_a_process_that_erased_sees_its_hashes_deleted_beside_it(
+    graph: Graph, ingestor: PrivacyIngestor
+) -> None:
+    """The list this process changed itself is compared with the graph again: when the
+    graph's hashes go (a wipe, another process's unsuppress), the items come back."""
+    mine = erika()
+    await ingestor.ingest_batch([mine[0]])
+    await erase(graph, ingestor, ERIKA_EMAIL)
+    assert ingestor.suppression.hashes
+    await clear_graph(graph)
+    report = await ingestor.ingest_batch([mine[0]])
+    assert [r.status for r in report.results] == ["ok"]
+    assert await find_person(graph, normalize(*ERIKA_EMAIL)) is not None
