@@ -49,7 +49,7 @@ from service.settings import (
 )
 from service.steward.matches import MatchWorker
 from service.steward.review import Reviewer
-from service.store.graph import Graph
+from service.store.graph import Graph, in_background
 from service.store.schema import apply_schema, missing_schema
 
 __all__ = ["create_app"]
@@ -165,7 +165,7 @@ def create_app(
         # worker and reach it only through this poller: poll faster then (one cheap
         # indexed read while anyone is subscribed).
         interval = 0.25 if settings.workers == 1 else 0.05
-        poller = asyncio.create_task(state.broker.poll(state.graph, interval=interval))
+        poller = in_background(state.broker.poll(state.graph, interval=interval))
         await state.segments.start()
         await state.matches.start()
         try:

@@ -44,7 +44,7 @@ from service.segments.store import (
     start_dropping,
 )
 from service.segments.webhooks import WebhookTarget, targets_from_settings
-from service.store.graph import Graph
+from service.store.graph import Graph, in_background
 
 __all__ = ["SegmentEngine"]
 
@@ -208,11 +208,11 @@ class SegmentEngine:
     # -- lifecycle -----------------------------------------------------------------
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
+        self._tasks = [in_background(self._work()) for _ in range(self.workers)]
         self._tasks += [
-            asyncio.create_task(self._catch_up_loop()),
-            asyncio.create_task(self._schedule()),
-            asyncio.create_task(self.drainer.run()),
+            in_background(self._catch_up_loop()),
+            in_background(self._schedule()),
+            in_background(self.drainer.run()),
         ]
         try:
             for segment in await load_segments(self.graph):
@@ -410,7 +410,7 @@ class SegmentEngine:
         old = self._backfills.pop(name, None)
         if old is not None:
             old.cancel()
-        self._backfills[name] = asyncio.create_task(self._logged(name, work))
+        self._backfills[name] = in_background(self._logged(name, work))
 
     async def _logged(self, name: str, work: Callable[[str], Awaitable[None]]) -> None:
         try:

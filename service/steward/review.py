@@ -29,7 +29,7 @@ from service.identity.contract import Item
 from service.identity.resolution import BatchOutcome
 from service.settings import Settings
 from service.steward.suspicion import Facts, Limits, Reason, Rec, assess
-from service.store.graph import Graph
+from service.store.graph import Graph, in_background
 
 __all__ = [
     "Bridge",
@@ -236,7 +236,7 @@ class Reviewer:
         self._idle.clear()
         self._signal.set()
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._work())
+            self._task = in_background(self._work())
 
     async def settle(self, timeout: float = 30.0) -> None:
         """Wait until every noted write is reviewed (tests, benchmarks)."""

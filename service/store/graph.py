@@ -40,10 +40,11 @@ gets its GRAPH_UNAVAILABLE answer in bounded time instead of hanging for the dri
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import neo4j
@@ -54,7 +55,7 @@ from service.errors import GraphUnavailable, InvalidInput, ResolutionConflict
 from service.settings import Settings
 from service.store.cypher import Statement, Statements, load_statements
 
-__all__ = ["Graph", "StatementObserver", "TransactionObserver", "Tx"]
+__all__ = ["Graph", "StatementObserver", "TransactionObserver", "Tx", "in_background"]
 
 log = logging.getLogger("omnid")
 
@@ -68,6 +69,21 @@ _AUTO_TIMEOUT = 3600.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+#: True in the tasks of background work (workers, pollers), whose statements are counted
+#: apart from those of requests (``Graph.queries``).
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "omnid_background", default=False
+)
+
+
+def in_background(coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:
+    """Start ``coro`` as a task of background work: the statements it runs (and those of
+    the tasks it starts) count in ``Graph.background_queries``, not ``Graph.queries``."""
+    context = contextvars.copy_context()
+    context.run(_BACKGROUND.set, True)
+    return asyncio.create_task(coro, name=name, context=context)
+
 
 #: ``(name, rows, seconds)`` after a named statement ran (``Graph.on_statement``).
 StatementObserver = Callable[[str, int, float], None]
@@ -88,7 +104,7 @@ class Tx:
     async def run(self, name: str, **params: Any) -> Any:
         """Run the statement ``name``; the result has the shape its name declares."""
         stmt = self._graph.statements[name]
-        self._graph.queries += 1
+        self._graph.count_statement()
         observer = self._graph.on_statement
         if observer is None:
             result = await self.tx.run(stmt.cypher, _sealed(params))
@@ -188,8 +204,11 @@ class Graph:
         self.driver = driver
         self.settings = settings
         self.statements = statements
-        #: Statements run through this graph; tests use it to catch N+1 query patterns.
+        #: Statements run through this graph on behalf of callers (requests, commands);
+        #: tests use it to catch N+1 query patterns. Background work (``in_background``)
+        #: counts in ``background_queries``.
         self.queries = 0
+        self.background_queries = 0
         #: Called after every named statement (``Tx.run``, ``query``, ``auto``) with its
         #: name, its rows (``_rows``) and its seconds, including reading the result and,
         #: for ``query``, its retries; also when it raised. Must not raise. None: no timing.
@@ -284,6 +303,12 @@ class Graph:
         """Run ``fn(tx, ...)`` in a read transaction (routed to readers in a cluster)."""
         return await self._observed("read", fn, *args, **kwargs)
 
+    def count_statement(self) -> None:
+        if _BACKGROUND.get():
+            self.background_queries += 1
+        else:
+            self.queries += 1
+
     async def query(self, name: str, **params: Any) -> Any:
         """Run one named read statement, retried on transient and connection errors.
 
@@ -304,7 +329,7 @@ class Graph:
 
     async def _query(self, name: str, params: dict[str, Any]) -> Any:
         stmt = self.statements[name]
-        self.queries += 1
+        self.count_statement()
         query = neo4j.Query(stmt.cypher, timeout=_TX_TIMEOUT, metadata=_metadata(name))
         retry = _Retry(self.settings, first_transient_delay=0.05, max_transient_delay=1.0)
         while True:
@@ -351,7 +376,7 @@ class Graph:
 
     async def _auto(self, name: str, params: dict[str, Any]) -> Any:
         stmt = self.statements[name]
-        self.queries += 1
+        self.count_statement()
         try:
             async with self.driver.session(
                 database=self.settings.neo4j_database, bookmark_manager=self.bookmark_manager

@@ -18,7 +18,7 @@ from service.errors import OmnidError
 from service.identity.contract import Item
 from service.identity.resolution import BatchOutcome
 from service.steward.matches.store import BATCH, refresh_records
-from service.store.graph import Graph
+from service.store.graph import Graph, in_background
 
 __all__ = ["MatchWorker"]
 
@@ -42,7 +42,7 @@ class MatchWorker:
             self._signal.set()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._work())
+        self._task = in_background(self._work())
 
     async def stop(self) -> None:
         if self._task is not None:
