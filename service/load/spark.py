@@ -116,10 +116,11 @@ def _resolve_on(
     idents.join(labels, idents["vid"] == labels["id"], "left").drop("vid", "id").write.parquet(
         str(out / "identifiers")
     )
-    # HAS carries the record's write time (`now`), or the event's own time.
+    # HAS carries the record's write time (`now`), or the event's own time, and the raw
+    # form the stored version sent.
     at = F.when(F.col("kind") == "record", F.lit(now)).otherwise(F.col("at"))
     carries.join(items.select("seq", "kind", "source", "at"), "seq").select(
-        "seq", "ikey", "source", at.alias("at")
+        "seq", "ikey", "source", at.alias("at"), "display"
     ).write.parquet(str(out / "carries"))
 
 
@@ -261,6 +262,6 @@ def _collect(out: Path) -> Resolved:
     carries = (
         pl.read_parquet(out / "carries" / "*.parquet")
         .join(idents.select("ikey", "iid"), on="ikey")
-        .select("seq", "iid", "source", "at")
+        .select("seq", "iid", "source", "at", "display")
     )
     return Resolved(items, idents, carries, pl.DataFrame({"id": persons}, schema={"id": pl.String}))
