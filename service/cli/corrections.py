@@ -12,14 +12,21 @@ A side of a correction is written ``TYPE:VALUE`` (an identifier, any spelling),
 from __future__ import annotations
 
 import dataclasses
-import getpass
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from service.cli.shell import CountryOption, JsonOption, out, parse_identifier, print_json, run
+from service.cli.shell import (
+    CountryOption,
+    JsonOption,
+    operator_name,
+    out,
+    parse_identifier,
+    print_json,
+    run,
+)
 from service.identity.ingest import Ingestor
 from service.settings import Settings, load_settings
 from service.steward import corrections as steward
@@ -89,7 +96,7 @@ def separate(
         plan = run(settings, lambda graph: steward.explain_separation(graph, sa, sb))
         _show(plan, as_json, f"Would cut {len(plan.bridges)}: {', '.join(plan.bridges) or '-'}")
         return
-    who = by or f"cli:{getpass.getuser()}"
+    who = operator_name(by)
     done = _write(settings, lambda i: steward.separate(i, sa, sb, reason=reason, by=who))
     _show(done, as_json, f"Separation {done.id}: cut {', '.join(done.values)}.")
 
@@ -117,7 +124,7 @@ def assert_same(
     as_json: JsonOption = False,
 ) -> None:
     """These two are one customer: an operator link (withdraw it with ``omnid withdraw``)."""
-    who = by or f"cli:{getpass.getuser()}"
+    who = operator_name(by)
     _link(
         a, b, country, as_json, lambda i, x, y: steward.assert_same(i, x, y, reason=reason, by=who)
     )
@@ -132,7 +139,7 @@ def accept_match(
     as_json: JsonOption = False,
 ) -> None:
     """Accept a suggested match: an operator link recording its score."""
-    who = by or f"cli:{getpass.getuser()}"
+    who = operator_name(by)
     _link(
         a, b, country, as_json, lambda i, x, y: steward.accept_match(i, x, y, score=score, by=who)
     )
@@ -169,7 +176,7 @@ def override(
         had = _write(settings, lambda i: steward.clear_override(i, identifier))
         _show({"cleared": had}, as_json, "Cleared." if had else "It had no override.")
         return
-    who = by or f"cli:{getpass.getuser()}"
+    who = operator_name(by)
     assert mode is not None
     view = _write(
         settings, lambda i: steward.set_override(i, identifier, mode, reason=reason, by=who)

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import asdict
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from service.cli.shell import JsonOption, out, print_json, run
+from service.cli.shell import JsonOption, operator_name, out, print_json, run
 from service.settings import load_settings
 from service.steward import matches
 from service.store.graph import Graph
@@ -90,9 +89,7 @@ def reject_match(
 
     async def work(graph: Graph) -> matches.Rejection:
         await apply_schema(graph)
-        return await matches.reject_match(
-            graph, a, b, reason=reason, by=by or f"cli:{getpass.getuser()}"
-        )
+        return await matches.reject_match(graph, a, b, reason=reason, by=operator_name(by))
 
     done = run(load_settings(), work)
     if as_json:

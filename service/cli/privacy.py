@@ -3,14 +3,21 @@ from the command line (an operator's shell stands for the ``privacy`` scope)."""
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from service.cli.shell import CountryOption, JsonOption, out, parse_identifier, print_json, run
+from service.cli.shell import (
+    CountryOption,
+    JsonOption,
+    operator_name,
+    out,
+    parse_identifier,
+    print_json,
+    run,
+)
 from service.identity.identifiers import Identifier
 from service.privacy import erasure
 from service.privacy.export import export_person
@@ -55,7 +62,7 @@ def erase(
     identifiers are kept only as suppression hashes. Prints the receipt."""
     settings = load_settings()
     identifier = _who(type, value, country)
-    by = requested_by or f"cli:{getpass.getuser()}"
+    by = operator_name(requested_by)
 
     async def work(graph: Graph) -> dict[str, Any]:
         await apply_schema(graph)

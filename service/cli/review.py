@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from service.cli.shell import JsonOption, out, print_json, run, say
+from service.cli.shell import JsonOption, operator_name, out, print_json, run, say
 from service.errors import InvalidInput
 from service.settings import load_settings
 from service.steward import review as steward
@@ -42,7 +42,7 @@ def review(
             raise InvalidInput("is required with --dismiss", field="reason")
         done = run(
             settings,
-            lambda g: steward.dismiss_review(g, dismiss, reason=reason, by="cli"),
+            lambda g: steward.dismiss_review(g, dismiss, reason=reason, by=operator_name()),
         )
         say(f"dismissed: {done}")
         return

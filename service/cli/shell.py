@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -27,6 +28,7 @@ __all__ = [
     "compact",
     "err",
     "iso",
+    "operator_name",
     "out",
     "parse_identifier",
     "print_json",
@@ -72,6 +74,12 @@ def run(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
             await graph.close()
 
     return asyncio.run(main())
+
+
+def operator_name(by: str | None = None) -> str:
+    """Who a decision made on the command line is recorded as (erasures, corrections,
+    rejected matches, dismissals): ``--by`` when given, else ``cli:<OS user>``."""
+    return by or f"cli:{getpass.getuser()}"
 
 
 def say(message: str) -> None:

@@ -44,6 +44,7 @@ from service.identity.contract import RESERVED_SOURCE, Item, item_key
 from service.identity.identifiers import Identifier
 from service.identity.ingest import Ingestor
 from service.identity.resolution import BatchOutcome, Override, override_tx, resolve_batch_tx
+from service.read.models import parse_time
 from service.steward.cut import bridges
 from service.store.graph import Graph, Tx
 
@@ -128,7 +129,7 @@ class OverrideView:
             by=row["by"],
             reason=row["reason"],
             separation=row["separation"],
-            at=datetime.fromisoformat(row["at"]) if row["at"] else None,
+            at=parse_time(row["at"]),
             linking=bool(row["linking"]),
         )
 
