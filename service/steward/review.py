@@ -223,8 +223,8 @@ class Reviewer:
     a task reviews them in the background, coalescing what arrives meanwhile."""
 
     def __init__(self, graph: Graph) -> None:
-        # Its own Graph on the same driver: its statements do not count in requests'.
-        self.graph = type(graph)(graph.driver, graph.settings, graph.statements)
+        # Its statements run in_background, so they do not count in requests'.
+        self.graph = graph
         self._touched = Touched()
         self._signal = asyncio.Event()
         self._idle = asyncio.Event()
