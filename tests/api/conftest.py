@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import uvicorn
 
 from service.api.app import create_app
 from service.api.compiled import Plans
+from service.segments.engine import SegmentEngine
 from service.settings import DEV_API_KEY
 from service.store.graph import Graph
 
@@ -51,6 +53,10 @@ class Api:
         return body
 
 
+#: A catch-up interval longer than any test session: one round at start, no more.
+_NEVER = 24 * 3600.0
+
+
 async def _serve(session_graph: Graph, **changes: Any) -> AsyncIterator[ServerInfo]:
     settings = session_graph.settings.model_copy(
         update={
@@ -69,7 +75,15 @@ async def _serve(session_graph: Graph, **changes: Any) -> AsyncIterator[ServerIn
     )
     graph = Graph(session_graph.driver, settings, session_graph.statements)
     port = _free_port()
-    app = create_app(settings, graph=graph)
+    # These servers live for the whole session, beside tests that empty the graph: a
+    # catch-up round (other processes' changed-persons marks) running while another
+    # test wipes it would write that test's memberships back after the wipe. The API
+    # tests write through the server, whose own commits reach its engine directly.
+    app = create_app(
+        settings,
+        graph=graph,
+        segments_factory=partial(SegmentEngine, catch_up_interval=_NEVER),
+    )
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from service.errors import AlreadySeparate, InvalidInput, NotFound, NotSeparable
+from service.identity.changes import marks_since
 from service.identity.identifiers import normalize
 from service.identity.ingest import Ingestor
 from service.steward import corrections as c
@@ -88,6 +89,21 @@ async def test_a_value_forced_shared_splits_its_person_and_survives_reimport(gra
     assert await person_of(graph, rec("r1")) == await person_of(graph, rec("r2"))
     assert await c.overrides(graph) == []
     assert not await c.clear_override(ingestor, normalize(*phone(9), region="ES"))
+
+
+async def test_an_override_marks_the_persons_it_regroups(graph: Graph):
+    """Consumers of the changed-persons marks (segments) hear of an override's split,
+    both parts included, as they hear of a write's."""
+    ingestor = await loaded(graph, GLUED)
+    glued = await person_of(graph, rec("r1"))
+    before = {m.id for m in await marks_since(graph, 0)}
+    await c.set_override(
+        ingestor, normalize(*phone(9), region="ES"), "shared", reason="TICKET-1", by=BY
+    )
+    marks = [m for m in await marks_since(graph, 0) if m.id not in before]
+    assert len(marks) == 1 and {"regroup", "identifier"} <= marks[0].kinds
+    parts = {await person_of(graph, rec("r1")), await person_of(graph, rec("r2"))}
+    assert glued in parts and parts <= set(marks[0].persons)
 
 
 async def test_a_value_forced_linking_joins_despite_the_shared_rules(graph: Graph):

@@ -36,12 +36,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from service.identity.changes import mark_changed_tx
 from service.identity.contract import Item
-from service.identity.resolution.items import Written, write_items
+from service.identity.resolution.items import write_items
 from service.identity.resolution.outcome import BatchOutcome
 from service.identity.resolution.policy import ResolutionPolicy, label_for
-from service.identity.resolution.regroup import outcome, regroup
+from service.identity.resolution.regroup import regroup, settle
 from service.identity.resolution.restatus import Override, override_tx
 from service.identity.resolution.shared import reevaluate_shared
 from service.store.graph import Tx
@@ -66,30 +65,4 @@ async def resolve_batch_tx(
     """
     written = await write_items(tx, items, policy, now)
     statuses = await reevaluate_shared(tx, written, policy, now)
-    regrouped = await regroup(tx, written, statuses, now)
-    ids = regrouped.ids
-    persons = {regrouped.persons[i.key] for i in [*written.changed, *written.records]}
-    persons |= set(ids.absorbed) | set(ids.orphaned) | {p for _, p in ids.new if p}
-    kinds = _kinds(written, regrouped.identifiers_moved or bool(statuses.became_linking))
-    if ids.absorbed or ids.orphaned or ids.split:
-        kinds.add("regroup")
-    mark = await mark_changed_tx(tx, persons, kinds)
-    return outcome(regrouped, statuses, written, mark)
-
-
-def _kinds(written: Written, identifiers_moved: bool) -> set[str]:
-    """What a batch changed, as the changed-persons mark names it
-    (``service/identity/changes.py``)."""
-    kinds = {f"event:{e.type}" for e in written.changed if e.kind == "event"}
-    if written.records:
-        kinds.add("record")
-    # A new identifier, or a non-linking one (an address) an item now carries, changes
-    # what the person has without moving any identifier between persons.
-    if (
-        identifiers_moved
-        or written.created
-        or written.removed
-        or any(not written.linking.get(i.key, True) for x in written.changed for i in x.identifiers)
-    ):
-        kinds.add("identifier")
-    return kinds
+    return await settle(tx, await regroup(tx, written, statuses, now), statuses, written)

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from service.errors import ResolutionConflict
-from service.identity.changes import Mark
+from service.identity.changes import Mark, mark_changed_tx
 from service.identity.partition import UnionFind
 from service.identity.resolution.ids import PersonIds, assign_person_ids
 from service.identity.resolution.items import Written
@@ -276,3 +276,40 @@ def outcome(
         absorbed=ids.absorbed,
         mark=mark,
     )
+
+
+async def settle(
+    tx: Tx, regrouped: Regrouped, statuses: Statuses, written: Written
+) -> BatchOutcome:
+    """The outcome of a resolved batch (or an operator's override), with the
+    changed-persons mark (``service/identity/changes.py``) written in its transaction:
+    the persons of its items and of its identifiers before it, and those merged away,
+    emptied or split off."""
+    ids = regrouped.ids
+    persons = {regrouped.persons[i.key] for i in [*written.changed, *written.records]}
+    persons |= {p for p in written.person_of.values() if p}
+    persons |= set(ids.absorbed) | set(ids.orphaned)
+    persons |= {new for new, _ in ids.new} | {old for _, old in ids.new if old}
+    kinds = _kinds(written, regrouped.identifiers_moved or bool(statuses.became_linking))
+    if ids.absorbed or ids.orphaned or ids.split:
+        kinds.add("regroup")
+    mark = await mark_changed_tx(tx, persons, kinds)
+    return outcome(regrouped, statuses, written, mark)
+
+
+def _kinds(written: Written, identifiers_moved: bool) -> set[str]:
+    """What a batch changed, as the changed-persons mark names it
+    (``service/identity/changes.py``)."""
+    kinds = {f"event:{e.type}" for e in written.changed if e.kind == "event"}
+    if written.records:
+        kinds.add("record")
+    # A new identifier, or a non-linking one (an address) an item now carries, changes
+    # what the person has without moving any identifier between persons.
+    if (
+        identifiers_moved
+        or written.created
+        or written.removed
+        or any(not written.linking.get(i.key, True) for x in written.changed for i in x.identifiers)
+    ):
+        kinds.add("identifier")
+    return kinds

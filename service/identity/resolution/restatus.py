@@ -20,7 +20,7 @@ from service.errors import InvalidInput, NotFound
 from service.identity.resolution.items import Written
 from service.identity.resolution.outcome import BatchOutcome
 from service.identity.resolution.policy import ResolutionPolicy
-from service.identity.resolution.regroup import outcome, regroup
+from service.identity.resolution.regroup import regroup, settle
 from service.identity.resolution.shared import Statuses
 from service.store.graph import Tx
 
@@ -109,4 +109,4 @@ async def override_tx(
     if not statuses.became_linking and not statuses.became_nonlinking:
         return BatchOutcome()
     written = _written({k: before[k]["person"] for k in carried})
-    return outcome(await regroup(tx, written, statuses, now), statuses, written)
+    return await settle(tx, await regroup(tx, written, statuses, now), statuses, written)
