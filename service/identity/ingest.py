@@ -368,6 +368,10 @@ class Ingestor:
                 report.results.append(ItemResult(index, None, "error", error=entry))
                 continue
             outcome = outcome_of(entry.key)
+            refused = outcome.refused.get(entry.key)
+            if refused is not None:
+                report.results.append(ItemResult(index, None, "error", error=refused))
+                continue
             unchanged = entry.key in outcome.unchanged or entry.key in repeated
             report.results.append(self._result(index, entry, outcome, unchanged))
         return report

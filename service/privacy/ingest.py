@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from service.errors import OmnidError
 from service.identity.contract import Item
-from service.identity.ingest import Ingestor, IngestReport, ItemResult
+from service.identity.ingest import Ingestor, IngestReport
 from service.identity.resolution import BatchOutcome
 from service.privacy.consents import record_consents
 from service.privacy.suppression import Suppression
@@ -39,9 +39,6 @@ class PrivacyIngestor(Ingestor):
     ) -> None:
         super().__init__(graph, **kwargs)
         self.suppression = suppression or Suppression.from_settings(graph.settings)
-        #: Items an erasure committed after they were validated left with nothing to
-        #: store, by key, until their batch's report is built.
-        self._late: dict[str, OmnidError] = {}
 
     async def _commit(self, unique: list[Item]) -> BatchOutcome:
         """Write one transaction's items, checked against the suppression list as it
@@ -49,6 +46,7 @@ class PrivacyIngestor(Ingestor):
         committed meanwhile must hold for what is written after it. Refreshing costs one
         small read when the list did not change; the check hashes nothing twice."""
         await self.suppression.refresh(self.graph)
+        refused: dict[str, OmnidError] = {}
         if self.suppression.hashes:
             kept: list[Item] = []
             for item in unique:
@@ -56,23 +54,11 @@ class PrivacyIngestor(Ingestor):
                 if isinstance(checked, Item):
                     kept.append(checked)
                 else:
-                    self._late[item.key] = checked
+                    refused[item.key] = checked
             unique = kept
-        return await super()._commit(unique)
-
-    def _report(
-        self,
-        parsed: list[Item | OmnidError],
-        outcome_of: Callable[[str], BatchOutcome],
-        repeated: Container[str] = (),
-    ) -> IngestReport:
-        report = super()._report(parsed, outcome_of, repeated)
-        if self._late:
-            for n, result in enumerate(report.results):
-                late = self._late.pop(result.key, None) if result.key else None
-                if late is not None:
-                    report.results[n] = ItemResult(result.index, None, "error", error=late)
-        return report
+        outcome = await super()._commit(unique)
+        outcome.refused.update(refused)
+        return outcome
 
     def parse(self, raw_items: Iterable[object]) -> list[Item | OmnidError]:
         """Validate items, then drop their suppressed identifiers."""

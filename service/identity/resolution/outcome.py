@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.errors import OmnidError
 from service.identity.changes import Mark
 
 __all__ = ["BatchOutcome"]
@@ -23,3 +24,8 @@ class BatchOutcome:
     absorbed: dict[str, str] = field(default_factory=dict)  # merged person id -> its new id
     #: The changed-persons mark the transaction wrote (None: it changed no person).
     mark: Mark | None = None
+    #: Items of the batch refused when their transaction ran, by key (an erasure that
+    #: committed after they were validated left them nothing to store): their results
+    #: are these errors. Carried here, not beside the ingestor, because concurrent
+    #: batches share one ingestor.
+    refused: dict[str, OmnidError] = field(default_factory=dict)
