@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from service.cli.shell import (
+    InputFiles,
     JsonOption,
     err,
     out,
@@ -72,16 +73,7 @@ def _progress() -> Progress:
 
 
 def import_(
-    files: Annotated[
-        list[Path],
-        typer.Argument(
-            metavar="FILE",
-            help="JSON Lines (.jsonl, .ndjson) in the input contract, or CSV (.csv).",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-        ),
-    ],
+    files: InputFiles,
     mapping: Annotated[
         Path | None, typer.Option(help="CSV column mapping (JSON); flags override it.")
     ] = None,

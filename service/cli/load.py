@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from service.cli.shell import JsonOption, out, print_json, say
+from service.cli.shell import InputFiles, JsonOption, out, print_json, say
 from service.errors import InvalidInput
 from service.identity.files import CsvMapping, RejectReport, check_file, read_file
 from service.load.server import find_control
@@ -24,16 +24,7 @@ __all__ = ["load"]
 
 
 def load(
-    files: Annotated[
-        list[Path],
-        typer.Argument(
-            metavar="FILE",
-            help="JSON Lines (.jsonl, .ndjson) in the input contract, or CSV (.csv).",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-        ),
-    ],
+    files: InputFiles,
     initial: Annotated[
         bool, typer.Option("--initial", help="Required: the database must be empty.")
     ] = False,

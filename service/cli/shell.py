@@ -9,6 +9,7 @@ import getpass
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -23,6 +24,7 @@ from service.store.graph import Graph
 
 __all__ = [
     "CountryOption",
+    "InputFiles",
     "JsonOption",
     "OmnidGroup",
     "compact",
@@ -59,6 +61,17 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 CountryOption = Annotated[
     str | None,
     typer.Option(help="ISO country of the values (reads national phone numbers)."),
+]
+#: The input files of ``omnid import`` and ``omnid load``: one contract, one argument.
+InputFiles = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="FILE",
+        help="JSON Lines (.jsonl, .ndjson) in the input contract, or CSV (.csv).",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
 ]
 
 
