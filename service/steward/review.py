@@ -238,10 +238,13 @@ class Reviewer:
     a task reviews them in the background, coalescing what arrives meanwhile. Its
     catch-up (``start``) adds the persons of marks no listener saw (other processes)."""
 
-    def __init__(self, graph: Graph, *, catch_up_interval: float = 1.0) -> None:
+    def __init__(self, graph: Graph, *, catch_up_interval: float | None = None) -> None:
         # Its statements run in_background, so they do not count in requests'.
         self.graph = graph
-        self.catch_up_interval = catch_up_interval
+        #: Seconds between catch-up rounds (``OMNID_REVIEW_CATCH_UP``); 0: no catch-up.
+        self.catch_up_interval = (
+            graph.settings.review_catch_up if catch_up_interval is None else catch_up_interval
+        )
         self.marks = MarkFollower(graph, CURSOR)
         self._touched = Touched()
         self._signal = asyncio.Event()
@@ -270,7 +273,9 @@ class Reviewer:
 
     async def start(self) -> None:
         """Start the catch-up over the changed-persons marks (the service's lifespan)."""
-        self._catch_up = in_background(self.marks.follow(self.catch_up_interval, self._caught_up))
+        if self.catch_up_interval > 0:
+            follow = self.marks.follow(self.catch_up_interval, self._caught_up)
+            self._catch_up = in_background(follow)
 
     async def settle(self, timeout: float = 30.0) -> None:
         """Wait until every noted write is reviewed (tests, benchmarks)."""
