@@ -255,8 +255,11 @@ class Reviewer:
 
     async def on_commit(self, items: Sequence[Item], outcome: BatchOutcome) -> None:
         await self._touched.on_commit(items, outcome)
-        if outcome.mark is not None and self.marks.take(outcome.mark):
-            self._touched.marks.add(outcome.mark.id)
+        # Noted so that the catch-up does not review it again; without a catch-up
+        # nothing would ever forget the marks noted.
+        mark = outcome.mark
+        if self.catch_up_interval > 0 and mark is not None and self.marks.take(mark):
+            self._touched.marks.add(mark.id)
         self._wake()
 
     def _caught_up(self, taken: list[Mark]) -> None:
