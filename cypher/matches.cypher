@@ -165,3 +165,20 @@ WHERE r.updatedAt >= $at AND (r.updatedAt > $at OR r.key > $key)
 RETURN r.key AS key, r.updatedAt AS at
 ORDER BY r.updatedAt, r.key
 LIMIT $limit;
+
+// name: match-suggestion^(a, b)
+// Whether persons $a and $b are a current possible match (acceptMatch checks it): the
+// best score of the pairs between their records (null when none), and whether a
+// steward rejected them (as in possible-matches). No row when either person is gone.
+MATCH (p:Person {id: $a})
+USING INDEX SEEK p:Person(id)
+MATCH (q:Person {id: $b})
+USING INDEX SEEK q:Person(id)
+RETURN COLLECT {
+         MATCH (p)<-[:OF]-(:Record)-[m:MAY_MATCH]-(:Record)-[:OF]->(q)
+         RETURN m.score ORDER BY m.score DESC LIMIT 1
+       }[0] AS score,
+       EXISTS {
+         MATCH (p)<-[:OF]-(:Record)<-[s:REJECTS]-(:MatchRejection)-[t:REJECTS]->(:Record)-[:OF]->(q)
+         WHERE s.side <> t.side
+       } AS rejected;

@@ -224,6 +224,11 @@ class Settings(BaseSettings):
     review_min_score: float = Field(
         0.3, ge=0, le=1, validation_alias=_alias("OMNID_REVIEW_MIN_SCORE")
     )
+    #: Seconds between two rounds of the review's catch-up over the changed-persons
+    #: marks (other processes' writes); 0: none (``omnid review --refresh`` then).
+    review_catch_up: float = Field(
+        1.0, ge=0, le=3600, validation_alias=_alias("OMNID_REVIEW_CATCH_UP")
+    )
 
     def __repr__(self) -> str:  # the password is a SecretStr; api keys are secrets too
         return f"Settings(neo4j_uri={self.neo4j_uri!r}, neo4j_user={self.neo4j_user!r}, ...)"

@@ -51,6 +51,10 @@ def _docker_engine_answers() -> bool:
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
     base = {k: v for k, v in os.environ.items() if k.startswith(("NEO4J_", "OMNID_"))}
+    # Services the tests start live beside tests that write and wipe the graph: a
+    # review catch-up would review (write to) other tests' persons. The test of the
+    # catch-up starts a reviewer of its own.
+    base = {"OMNID_REVIEW_CATCH_UP": "0", **base}
     if os.environ.get("NEO4J_URI"):
         yield load_settings(base)
         return

@@ -168,6 +168,7 @@ def create_app(
         poller = in_background(state.broker.poll(state.graph, interval=interval))
         await state.segments.start()
         await state.matches.start()
+        await reviewer.start()
         try:
             yield
         finally:

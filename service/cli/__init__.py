@@ -11,7 +11,7 @@
     omnid export TYPE VALUE | --id ID [--output FILE]
     omnid unsuppress TYPE VALUE
     omnid separate SIDE SIDE --reason R [--dry-run] | assert-same SIDE SIDE --reason R
-    omnid accept-match SIDE SIDE --score S | withdraw ID
+    omnid accept-match SIDE SIDE | withdraw ID     (each of these: or --file F, many)
     omnid override TYPE VALUE --mode shared|linking --reason R | --clear
     omnid overrides [--conflicts] [--json]
     omnid matches PERSON [--first N] [--min-score S] [--refresh] [--json]

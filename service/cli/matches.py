@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from service.cli.corrections import FileOption, Row, read_items, report, row_option, row_text
 from service.cli.shell import JsonOption, operator_name, out, print_json, run
 from service.settings import load_settings
 from service.steward import matches
+from service.steward.batch import Outcome
 from service.store.graph import Graph
 from service.store.schema import apply_schema
 
@@ -78,21 +80,33 @@ def matches_(
 
 
 def reject_match(
-    a: Annotated[str, typer.Argument(help="A person id.")],
-    b: Annotated[str, typer.Argument(help="The person id it is not.")],
-    reason: Annotated[str, typer.Option(help="Why (kept with the decision). No personal data.")],
+    a: Annotated[str | None, typer.Argument(metavar="[A]", help="A person id.")] = None,
+    b: Annotated[str | None, typer.Argument(metavar="[B]", help="The person id it is not.")] = None,
+    reason: Annotated[
+        str, typer.Option(help="Why (kept with the decision). No personal data.")
+    ] = "",
+    file: FileOption = None,
     by: Annotated[str | None, typer.Option(help="Who decided [cli:<OS user>].")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """A and B are not one customer: never suggest them again (kept across re-imports
-    and merges of either side)."""
+    and merges of either side). ``--file``: many (columns a, b, reason)."""
 
-    async def work(graph: Graph) -> matches.Rejection:
+    def read(row: Row) -> matches.RejectRequest:
+        return matches.RejectRequest(
+            row_text(row, "a"), row_text(row, "b"), row_option(row, "reason", reason) or ""
+        )
+
+    items, lines = read_items([a, b], file, read, ["a", "b"])
+
+    async def work(graph: Graph) -> list[Outcome[matches.Rejection]]:
         await apply_schema(graph)
-        return await matches.reject_match(graph, a, b, reason=reason, by=operator_name(by))
+        return await matches.reject_match_each(graph, items, by=operator_name(by))
 
     done = run(load_settings(), work)
-    if as_json:
-        print_json(asdict(done))
-        return
-    out.print(f"Rejected: {done.a} and {done.b} ({done.records} records). Rejection {done.id}.")
+    report(
+        done,
+        lines,
+        as_json,
+        lambda r: f"Rejected: {r.a} and {r.b} ({r.records} records). Rejection {r.id}.",
+    )

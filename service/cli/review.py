@@ -1,8 +1,9 @@
 """``omnid review``: the review list of suspicious persons, its catch-up and dismissals.
 
 omnid review [--first 50] [--after CURSOR] [--json]
-omnid review --refresh          review every person again (after `omnid import`,
-                                which runs in its own process, or an erasure)
+omnid review --refresh          review every person again (after `omnid load`, which
+                                writes no marks; a running service reviews what
+                                `omnid import` writes from the changed-persons marks)
 omnid review --dismiss ID --reason R
 """
 

@@ -19,23 +19,27 @@ node in that same transaction (``cypher/changes.cypher``)::
 * ``origin``: the writing process (random, one per process), so that a process can tell
   the marks of its own writes, which it may already have handled in memory.
 
-Consumers (the segment engine is the first) read marks after a cursor of their own,
+Consumers (the segment engine, the review list) read marks after a cursor of their own,
 kept in ``(:ChangeCursor {name})``, looking back ``LOOKBACK`` before it, since a
 transaction whose mark was stamped earlier may commit after a later one was read, and
 remember the mark ids they have handled. A consumer saves its cursor only up to marks it
 has finished with, so a crash makes it redo work, never skip it. That is how writes of
 other processes (``omnid import``) and writes committed just before a crash are caught.
+:class:`MarkFollower` is that bookkeeping, and ``follow`` its loop, for every consumer.
 Marks older than ``RETENTION`` are pruned (``prune_marks``, called by a consumer): one
 that stops for longer must re-derive its state from the graph.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from service.errors import OmnidError
 from service.store.graph import Graph, Tx
 
 __all__ = [
@@ -43,6 +47,7 @@ __all__ = [
     "ORIGIN",
     "RETENTION",
     "Mark",
+    "MarkFollower",
     "mark_changed_tx",
     "marks_since",
     "prune_marks",
@@ -55,6 +60,11 @@ ORIGIN = uuid.uuid4().hex
 #: How far before its cursor a consumer reads again (late commits).
 LOOKBACK = timedelta(seconds=10)
 RETENTION = timedelta(days=1)
+_LOOKBACK_MS = int(LOOKBACK.total_seconds() * 1000)
+_PAGE = 1000
+_PRUNE_EVERY = 120  # catch-up rounds between two prunings of old marks
+
+log = logging.getLogger("omnid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +110,92 @@ async def save_cursor(graph: Graph, name: str, at: int) -> None:
 async def prune_marks(graph: Graph, before: int, *, limit: int = 10_000) -> int:
     """Delete up to ``limit`` marks stamped before ``before`` (epoch ms); how many."""
     return int(await graph.command("prune-person-changes", before=before, limit=limit) or 0)
+
+
+class MarkFollower:
+    """One consumer's progress through the marks, whichever road brought them: the
+    commit listener (``take`` a mark of this process's write) or the catch-up
+    (``read``: the marks committed since, any process's). Each mark is taken once and
+    stays open until the consumer has ``finish``ed its parts (a part per person, say);
+    the cursor ``name`` is saved only up to the oldest open mark."""
+
+    def __init__(self, graph: Graph, name: str) -> None:
+        self.graph = graph
+        self.name = name
+        #: Marks taken and not finished: id -> [at, parts outstanding].
+        self._open: dict[str, list[int]] = {}
+        #: Marks taken (either road), id -> at: each is handled once.
+        self._seen: dict[str, int] = {}
+        self.read_from = 0  # every mark up to here (epoch ms) has been read
+        self._saved: int | None = None
+
+    def take(self, mark: Mark, parts: int = 1) -> bool:
+        """Note a mark with ``parts`` to finish; False when either road took it already."""
+        if mark.id in self._seen:
+            return False
+        self._seen[mark.id] = mark.at
+        self._open[mark.id] = [mark.at, parts]
+        return True
+
+    def finish(self, mark_id: str, parts: int = 1) -> None:
+        """``parts`` of a mark are handled; it closes when none is left (``close``: at
+        once, whatever is left)."""
+        slot = self._open.get(mark_id)
+        if slot is not None:
+            slot[1] -= parts
+            if slot[1] <= 0:
+                del self._open[mark_id]
+
+    def close(self, mark_id: str) -> None:
+        self._open.pop(mark_id, None)
+
+    async def load(self) -> None:
+        """Start from the saved cursor (at the service's start)."""
+        self._saved = await read_cursor(self.graph, self.name)
+        self.read_from = self._saved or 0
+
+    async def read(self) -> list[Mark]:
+        """The marks committed since the last round that no road has taken yet, now
+        taken (a part per person); then the cursor is saved as far as it may be."""
+        after = max(0, self.read_from - _LOOKBACK_MS)
+        taken: list[Mark] = []
+        while True:
+            found = await marks_since(self.graph, after, limit=_PAGE)
+            for mark in found:
+                if self.take(mark, len(mark.persons)):
+                    taken.append(mark)
+                self.read_from = max(self.read_from, mark.at)
+            if len(found) < _PAGE:
+                break
+            after = found[-1].at - 1
+        horizon = self.read_from - 2 * _LOOKBACK_MS
+        self._seen = {k: at for k, at in self._seen.items() if at >= horizon or k in self._open}
+        await self.save()
+        return taken
+
+    async def save(self) -> None:
+        """Save how far every mark is finished: up to the oldest one still open."""
+        position = min([self.read_from, *(at for at, _ in self._open.values())])
+        if position > 0 and (self._saved is None or position > self._saved):
+            await save_cursor(self.graph, self.name, position)
+            self._saved = position
+
+    async def follow(self, interval: float, on_marks: Callable[[list[Mark]], None]) -> None:
+        """The catch-up loop: every ``interval`` seconds, hand the new marks to
+        ``on_marks``; prune old marks now and then. Runs until cancelled."""
+        await self.load()
+        rounds = 0
+        while True:
+            try:
+                on_marks(await self.read())
+                rounds += 1
+                if rounds % _PRUNE_EVERY == 1:
+                    retention = int(RETENTION.total_seconds() * 1000)
+                    await prune_marks(self.graph, self.read_from - retention)
+            except OmnidError as exc:
+                log.warning("%s: catch-up: %s", self.name, exc.code)
+            except Exception:
+                # The loop must outlive a failure, or no other process's write would be
+                # handled again; the cursor is saved only after a round that worked.
+                log.exception("%s: catch-up failed", self.name)
+            await asyncio.sleep(interval)

@@ -52,6 +52,7 @@ __all__ = [
     "read_csv",
     "read_file",
     "read_jsonl",
+    "read_rows",
 ]
 
 #: File suffixes omnid imports: JSON Lines in the input contract, or CSV with a mapping.
@@ -480,10 +481,28 @@ def csv_header(path: Path, delimiter: str) -> list[str]:
 
 def read_csv(path: Path, mapping: CsvMapping) -> Iterator[Line]:
     """Each CSV row as an input-contract item, numbered by its first line in the file."""
-    header = csv_header(path, mapping.delimiter)
+    return _read_rows(path, mapping.delimiter, mapping.item)
+
+
+def read_rows(path: Path) -> Iterator[Line]:
+    """Each line of a ``.jsonl``/``.ndjson`` file, parsed, or each row of a ``.csv``
+    (comma-separated, with a header) as ``{column: text}``: files of other things than
+    items (a steward's corrections), read as carefully as an import."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidInput(f"{path.name}: use .jsonl/.ndjson or .csv", field="FILE")
+    if suffix == ".csv":
+        return _read_rows(path, ",", dict)
+    return read_jsonl(path)
+
+
+def _read_rows(
+    path: Path, delimiter: str, make: Callable[[dict[str, str]], object]
+) -> Iterator[Line]:
+    header = csv_header(path, delimiter)
     with path.open("rb") as handle:
         source = _CountingLines(handle)
-        reader = csv.reader(source, delimiter=mapping.delimiter)
+        reader = csv.reader(source, delimiter=delimiter)
         next(reader)
         source.take()
         consumed = reader.line_num
@@ -508,7 +527,7 @@ def read_csv(path: Path, mapping: CsvMapping) -> Iterator[Line]:
             elif any(_undecodable(cell) for cell in row):
                 raw = InvalidInput("is not UTF-8 text", field="line")
             else:
-                raw = mapping.item(dict(zip(header, row, strict=True)))
+                raw = make(dict(zip(header, row, strict=True)))
             yield Line(start, raw, text, source.position)
 
 

@@ -55,8 +55,6 @@ log = logging.getLogger("omnid")
 _BACKFILL_BATCH = 500
 #: The catch-up's cursor among the changed-persons consumers.
 CURSOR = "segments"
-_LOOKBACK_MS = int(marks.LOOKBACK.total_seconds() * 1000)
-_PRUNE_EVERY = 120  # catch-up rounds between two prunings of old marks
 
 
 @dataclass(slots=True)
@@ -113,12 +111,8 @@ class SegmentEngine:
         self.batch = max(1, batch)
         self._pending: dict[str, _Pending] = {}
         self._busy: set[str] = set()
-        #: Marks taken and not yet evaluated: id -> [at, persons outstanding].
-        self._open: dict[str, list[int]] = {}
-        #: Marks taken (either road), id -> at: each is evaluated once.
-        self._seen: dict[str, int] = {}
-        self._read_from = 0  # the catch-up has read every mark up to here (epoch ms)
-        self._saved: int | None = None
+        #: Marks taken by either road, each once, open until its persons are evaluated.
+        self.marks = marks.MarkFollower(graph, CURSOR)
         self._signal = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -142,10 +136,11 @@ class SegmentEngine:
     def _take(self, mark: marks.Mark, items: dict[str, dict[str, Item]] | None) -> None:
         """Queue a mark's persons (``items``: the items written, per person; None: read
         the stored ones), once per mark."""
-        if mark.id in self._seen:
+        if not self.marks.take(mark, len(mark.persons)):
             return
-        self._seen[mark.id] = mark.at
-        self._open[mark.id] = [mark.at, len(mark.persons)]
+        self._queue_mark(mark, items)
+
+    def _queue_mark(self, mark: marks.Mark, items: dict[str, dict[str, Item]] | None) -> None:
         for person in mark.persons:
             written = None if items is None else items.get(person, {})
             self._queue(person, _Pending(set(mark.kinds), {mark.id}, written))
@@ -162,55 +157,20 @@ class SegmentEngine:
     async def catch_up(self) -> int:
         """Queue the marks committed since the last round that no road has taken yet
         (other processes' writes, or this one's before a crash); how many."""
-        after = max(0, self._read_from - _LOOKBACK_MS)
-        taken = 0
-        while True:
-            found = await marks.marks_since(self.graph, after, limit=1000)
-            for mark in found:
-                if mark.id not in self._seen:
-                    self._take(mark, None)
-                    taken += 1
-                self._read_from = max(self._read_from, mark.at)
-            if len(found) < 1000:
-                break
-            after = found[-1].at - 1
-        horizon = self._read_from - 2 * _LOOKBACK_MS
-        self._seen = {k: at for k, at in self._seen.items() if at >= horizon or k in self._open}
-        await self._save_cursor()
-        return taken
+        taken = await self.marks.read()
+        self._caught_up(taken)
+        return len(taken)
 
-    async def _save_cursor(self) -> None:
-        """Save how far every mark is evaluated: up to the oldest one still open."""
-        position = min([self._read_from, *(at for at, _ in self._open.values())])
-        if position > 0 and (self._saved is None or position > self._saved):
-            await marks.save_cursor(self.graph, CURSOR, position)
-            self._saved = position
-
-    async def _catch_up_loop(self) -> None:
-        self._saved = await marks.read_cursor(self.graph, CURSOR)
-        self._read_from = self._saved or 0
-        rounds = 0
-        while True:
-            try:
-                await self.catch_up()
-                rounds += 1
-                if rounds % _PRUNE_EVERY == 1:
-                    retention = int(marks.RETENTION.total_seconds() * 1000)
-                    await marks.prune_marks(self.graph, self._read_from - retention)
-            except OmnidError as exc:
-                log.warning("segments: catch-up: %s", exc.code)
-            except Exception:
-                # The loop must outlive a failure, or no other process's write would be
-                # evaluated again; the cursor is saved only after a round that worked.
-                log.exception("segments: catch-up failed")
-            await asyncio.sleep(self.catch_up_interval)
+    def _caught_up(self, taken: list[marks.Mark]) -> None:
+        for mark in taken:
+            self._queue_mark(mark, None)
 
     # -- lifecycle -----------------------------------------------------------------
 
     async def start(self) -> None:
         self._tasks = [in_background(self._work()) for _ in range(self.workers)]
         self._tasks += [
-            in_background(self._catch_up_loop()),
+            in_background(self.marks.follow(self.catch_up_interval, self._caught_up)),
             in_background(self._schedule()),
             in_background(self.drainer.run()),
         ]
@@ -350,11 +310,7 @@ class SegmentEngine:
     def _finished(self, batch: dict[str, _Pending]) -> None:
         for entry in batch.values():
             for mark in entry.marks:
-                slot = self._open.get(mark)
-                if slot is not None:
-                    slot[1] -= 1
-                    if slot[1] <= 0:
-                        del self._open[mark]
+                self.marks.finish(mark)
 
     def _published(self, changes: list[Change]) -> None:
         if changes:

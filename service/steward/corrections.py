@@ -21,12 +21,15 @@ fingerprint, or ``cli:<user>``), why and when, and applied by identity's own res
   stays connected components: omnid never hides evidence on its own), and the
   separation is listed by ``separation_conflicts`` with the new bridge values, for an
   operator to separate again or to accept.
+
+Each correction is a function of one item (it raises a typed error naming the field),
+and a ``*_each`` function of many, which the shells call: each item in its own
+transaction, one ``Outcome`` per item (:mod:`.batch`). One item is a batch of one.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +41,7 @@ from service.errors import (
     InvalidInput,
     NotFound,
     NotSeparable,
+    OmnidError,
     ResolutionConflict,
 )
 from service.identity.contract import RESERVED_SOURCE, Item, item_key
@@ -45,28 +49,38 @@ from service.identity.identifiers import Identifier
 from service.identity.ingest import Ingestor
 from service.identity.resolution import BatchOutcome, Override, override_tx, resolve_batch_tx
 from service.read.models import parse_time
+from service.steward.batch import Outcome, each
 from service.steward.cut import bridges
+from service.steward.matches.store import suggestion_tx
 from service.store.graph import Graph, Tx
 
 __all__ = [
     "OPERATOR_SOURCE",
     "OperatorLink",
+    "OverrideRequest",
     "OverrideView",
+    "Pair",
     "Separation",
     "SeparationConflict",
     "SeparationPlan",
     "Subject",
     "accept_match",
+    "accept_match_each",
     "assert_same",
+    "assert_same_each",
     "clear_override",
+    "clear_override_each",
     "explain_separation",
     "operator_links",
     "overrides",
     "overrides_of",
     "separate",
+    "separate_each",
     "separation_conflicts",
     "set_override",
+    "set_override_each",
     "withdraw_assertion",
+    "withdraw_assertion_each",
 ]
 
 #: The source of operator links: ``record/operator/<id>`` (reserved: no input may use it).
@@ -96,6 +110,28 @@ class Subject:
     @classmethod
     def of_person(cls, field: str, person: str) -> Subject:
         return cls(field, person=person)
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One item of ``assert_same_each``, ``accept_match_each`` or ``separate_each``: two
+    sides, and why (optional for an accepted match, which records its score)."""
+
+    a: Subject
+    b: Subject
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRequest:
+    """One item of ``set_override_each``: a value, ``shared`` or ``linking``, and why."""
+
+    identifier: Identifier
+    mode: str
+    reason: str
+
+
+Requests = Sequence[Pair | OmnidError]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +264,23 @@ async def clear_override(ingestor: Ingestor, identifier: Identifier) -> bool:
     return True
 
 
+async def set_override_each(
+    ingestor: Ingestor, requests: Sequence[OverrideRequest | OmnidError], *, by: str
+) -> list[Outcome[OverrideView]]:
+    """``set_override`` for each item in order, one result per item."""
+    return await each(
+        requests,
+        lambda r: set_override(ingestor, r.identifier, r.mode, reason=r.reason, by=by),
+    )
+
+
+async def clear_override_each(
+    ingestor: Ingestor, identifiers: Sequence[Identifier | OmnidError]
+) -> list[Outcome[bool]]:
+    """``clear_override`` for each value in order: whether each had an override."""
+    return await each(identifiers, lambda i: clear_override(ingestor, i))
+
+
 async def overrides(graph: Graph) -> list[OverrideView]:
     """Every value an operator overrode, oldest first."""
     return [OverrideView.of(r) for r in await graph.query("overrides")]
@@ -283,60 +336,90 @@ def _pair(a: _Found, b: _Found) -> tuple[str, str]:
     return sorted(a.links)[0], sorted(b.links)[0]
 
 
+async def _suggested(tx: Tx, a: _Found, b: _Found) -> float:
+    """The score of the possible match ``a`` and ``b`` stand for; a typed error when
+    they are not a current suggestion (``assert_same`` links any two)."""
+    for side in (a, b):
+        if side.person is None:
+            raise InvalidInput(
+                "belongs to no person (a value that does not link): no match suggests it",
+                field=side.subject.field,
+            )
+    if a.person == b.person:
+        raise InvalidInput("a and b are one person already", field="b")
+    assert a.person is not None and b.person is not None
+    return await suggestion_tx(tx, a.person, b.person)
+
+
 async def _link_tx(
     tx: Tx,
-    a: Subject,
-    b: Subject,
-    attributes: dict[str, Any],
+    pair: Pair,
+    by: str,
+    suggested: bool,
     ingestor: Ingestor,
     now: datetime,
-) -> tuple[Item, BatchOutcome]:
-    found_a, found_b = await _find(tx, [a, b])
+) -> tuple[Item, BatchOutcome, dict[str, Any]]:
+    found_a, found_b = await _find(tx, [pair.a, pair.b])
+    decision: dict[str, Any] = {"reason": pair.reason, "by": by}
+    if suggested:
+        score = await _suggested(tx, found_a, found_b)
+        decision["score"] = score
+        decision["reason"] = pair.reason or f"accepted a possible match (score {score:.3f})"
     keys = list(dict.fromkeys(_pair(found_a, found_b)))
     # As stored (linking, so not blocked), with a raw form already in their display.
     rows = await tx.run("identifier-displays", keys=keys)
     values = tuple(Identifier(r["type"], r["value"], r["display"]) for r in rows)
+    attributes = {"operatorLink": decision}
     link = Item("record", OPERATOR_SOURCE, str(uuid.uuid4()), values, attributes)
-    return link, await resolve_batch_tx(tx, [link], ingestor.policy, now)
+    return link, await resolve_batch_tx(tx, [link], ingestor.policy, now), decision
 
 
-async def assert_same(
-    ingestor: Ingestor,
-    a: Subject,
-    b: Subject,
-    *,
-    reason: str,
-    by: str,
-    score: float | None = None,
-) -> OperatorLink:
-    """Link ``a`` and ``b`` (identifiers, records, persons) as one person, as an item of
-    source ``operator``."""
-    attributes: dict[str, Any] = {"operatorLink": {"reason": _reason(reason), "by": by}}
-    if score is not None:
-        attributes["operatorLink"]["score"] = score
+async def _link(ingestor: Ingestor, pair: Pair, by: str, suggested: bool) -> OperatorLink:
     now = datetime.now(UTC)
-    item, outcome = await ingestor.graph.write(_link_tx, a, b, attributes, ingestor, now)
+    item, outcome, decision = await ingestor.graph.write(
+        _link_tx, pair, by, suggested, ingestor, now
+    )
     await _publish(ingestor, [item], outcome)
     return OperatorLink(
         id=item.id,
         key=item.key,
         identifiers=tuple(i.key for i in item.identifiers),
         person=outcome.persons.get(item.key),
-        reason=attributes["operatorLink"]["reason"],
+        reason=decision["reason"],
         by=by,
-        score=score,
+        score=decision.get("score"),
     )
+
+
+async def assert_same(
+    ingestor: Ingestor, a: Subject, b: Subject, *, reason: str, by: str
+) -> OperatorLink:
+    """Link ``a`` and ``b`` (identifiers, records, persons) as one person, as an item of
+    source ``operator``."""
+    return await _link(ingestor, Pair(a, b, _reason(reason)), by, suggested=False)
 
 
 async def accept_match(
-    ingestor: Ingestor, a: Subject, b: Subject, *, score: float, by: str
+    ingestor: Ingestor, a: Subject, b: Subject, *, by: str, reason: str = ""
 ) -> OperatorLink:
-    """Accept a suggested match: an operator link recording the suggestion's score."""
-    if not math.isfinite(score):
-        raise InvalidInput("must be a finite number", field="score")
-    return await assert_same(
-        ingestor, a, b, reason=f"accepted a possible match (score {score:.3f})", by=by, score=score
-    )
+    """Accept a suggested match: an operator link recording the suggestion's score. Only
+    a current suggestion (scored, not rejected) is accepted: ``NotFound`` naming ``b``
+    otherwise, ``InvalidInput`` when they are one person already."""
+    return await _link(ingestor, Pair(a, b, _reason(reason) if reason else ""), by, suggested=True)
+
+
+async def assert_same_each(
+    ingestor: Ingestor, pairs: Requests, *, by: str
+) -> list[Outcome[OperatorLink]]:
+    """``assert_same`` for each item in order, one result per item."""
+    return await each(pairs, lambda p: assert_same(ingestor, p.a, p.b, reason=p.reason, by=by))
+
+
+async def accept_match_each(
+    ingestor: Ingestor, pairs: Requests, *, by: str
+) -> list[Outcome[OperatorLink]]:
+    """``accept_match`` for each item in order, one result per item."""
+    return await each(pairs, lambda p: accept_match(ingestor, p.a, p.b, reason=p.reason, by=by))
 
 
 async def _withdraw_tx(tx: Tx, id: str, ingestor: Ingestor, now: datetime) -> list[str]:
@@ -359,6 +442,13 @@ async def withdraw_assertion(ingestor: Ingestor, id: str) -> list[str]:
     persons = await ingestor.graph.write(_withdraw_tx, id, ingestor, now)
     await _publish(ingestor, [], BatchOutcome())
     return persons
+
+
+async def withdraw_assertion_each(
+    ingestor: Ingestor, ids: Sequence[str | OmnidError]
+) -> list[Outcome[list[str]]]:
+    """``withdraw_assertion`` for each id in order, one result per item."""
+    return await each(ids, lambda id: withdraw_assertion(ingestor, id))
 
 
 async def operator_links(graph: Graph) -> list[dict[str, Any]]:
@@ -451,6 +541,14 @@ async def separate(
     )
     await _publish(ingestor, [], outcome)
     return separation
+
+
+async def separate_each(
+    ingestor: Ingestor, pairs: Requests, *, by: str
+) -> list[Outcome[Separation]]:
+    """``separate`` for each item in order, one result per item (a later item sees the
+    persons an earlier one split)."""
+    return await each(pairs, lambda p: separate(ingestor, p.a, p.b, reason=p.reason, by=by))
 
 
 async def separation_conflicts(graph: Graph) -> list[SeparationConflict]:

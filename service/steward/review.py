@@ -7,10 +7,14 @@ persons and a background task reviews them (so writes never wait for it). The li
 then one indexed read, ordered by score. Merged persons become aliases and erased ones
 are deleted: either way they leave the list with their node's label.
 
-Writes the listener does not see are caught up two ways: ``omnid import --review``
-notes what its own writes touch (``Touched``) and reviews those persons when its files
-are in (``review_touched``); ``refresh_all`` (``omnid review --refresh``) reviews every
-person again, page by page (after an import without the flag, a load, an erasure).
+Writes the listener does not see (another process's: ``omnid import``) are caught up
+from the changed-persons marks every write commits with itself
+(``service/identity/changes.py``): the ``Reviewer``'s catch-up reads them after its own
+cursor (``ChangeCursor {name: 'review'}``), as the segment engine does, and reviews their
+persons. ``omnid import --review`` reviews what its own writes touched (``Touched``,
+``review_touched``) without waiting for a service; ``refresh_all`` (``omnid review
+--refresh``) reviews every person again, page by page (after an ``omnid load``, which
+writes no marks, or a service stopped for longer than the marks are kept).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.errors import InvalidInput, LimitExceeded, NotFound
+from service.identity.changes import Mark, MarkFollower
 from service.identity.contract import Item
 from service.identity.resolution import BatchOutcome
 from service.settings import Settings
@@ -48,6 +53,8 @@ __all__ = [
 log = logging.getLogger("omnid")
 
 _CHUNK = 200  # persons per review transaction
+#: The catch-up's cursor among the changed-persons consumers.
+CURSOR = "review"
 _MAX_PAGE = 500
 MAX_REASON = 500
 
@@ -195,12 +202,20 @@ class Touched:
     def __init__(self) -> None:
         self.persons: set[str] = set()
         self.split: set[str] = set()
+        #: The changed-persons marks these persons answer (a ``Reviewer``'s).
+        self.marks: set[str] = set()
 
     async def on_commit(self, items: Sequence[Item], outcome: BatchOutcome) -> None:
         touched = set(outcome.persons.values()) | set(outcome.absorbed.values())
         self.persons |= touched | set(outcome.absorbed)
         if outcome.split:
             self.split |= touched
+
+    def add_mark(self, mark: Mark) -> None:
+        """A mark's persons: every one its write touched, split parts and absorbed
+        persons included (``changes.py``), so nothing is looked up for them."""
+        self.persons |= set(mark.persons)
+        self.marks.add(mark.id)
 
     def __bool__(self) -> bool:
         return bool(self.persons)
@@ -220,34 +235,62 @@ async def review_touched(graph: Graph, touched: Touched) -> int:
 
 class Reviewer:
     """The service's commit listener: notes the persons each committed write touched;
-    a task reviews them in the background, coalescing what arrives meanwhile."""
+    a task reviews them in the background, coalescing what arrives meanwhile. Its
+    catch-up (``start``) adds the persons of marks no listener saw (other processes)."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, *, catch_up_interval: float | None = None) -> None:
         # Its statements run in_background, so they do not count in requests'.
         self.graph = graph
+        #: Seconds between catch-up rounds (``OMNID_REVIEW_CATCH_UP``); 0: no catch-up.
+        self.catch_up_interval = (
+            graph.settings.review_catch_up if catch_up_interval is None else catch_up_interval
+        )
+        self.marks = MarkFollower(graph, CURSOR)
         self._touched = Touched()
         self._signal = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._catch_up: asyncio.Task[None] | None = None
 
     async def on_commit(self, items: Sequence[Item], outcome: BatchOutcome) -> None:
         await self._touched.on_commit(items, outcome)
+        # Noted so that the catch-up does not review it again; without a catch-up
+        # nothing would ever forget the marks noted.
+        mark = outcome.mark
+        if self.catch_up_interval > 0 and mark is not None and self.marks.take(mark):
+            self._touched.marks.add(mark.id)
+        self._wake()
+
+    def _caught_up(self, taken: list[Mark]) -> None:
+        for mark in taken:
+            self._touched.add_mark(mark)
+        if taken:
+            self._wake()
+
+    def _wake(self) -> None:
         self._idle.clear()
         self._signal.set()
         if self._task is None or self._task.done():
             self._task = in_background(self._work())
+
+    async def start(self) -> None:
+        """Start the catch-up over the changed-persons marks (the service's lifespan)."""
+        if self.catch_up_interval > 0:
+            follow = self.marks.follow(self.catch_up_interval, self._caught_up)
+            self._catch_up = in_background(follow)
 
     async def settle(self, timeout: float = 30.0) -> None:
         """Wait until every noted write is reviewed (tests, benchmarks)."""
         await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._catch_up, self._task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._catch_up = None
 
     async def _work(self) -> None:
         while True:
@@ -256,9 +299,12 @@ class Reviewer:
             touched, self._touched = self._touched, Touched()
             try:
                 await review_touched(self.graph, touched)
+                for mark in touched.marks:
+                    self.marks.close(mark)  # all its persons were reviewed at once
             except Exception:
                 # Nothing half-stored (one transaction per chunk); the task must outlive
-                # a failure or no later write would be reviewed. `--refresh` catches up.
+                # a failure or no later write would be reviewed. Its marks stay open, so
+                # the saved cursor stops before them; `--refresh` catches up.
                 log.exception("review: %d persons not reviewed", len(touched.persons))
             if not self._signal.is_set():
                 self._idle.set()

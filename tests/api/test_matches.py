@@ -19,7 +19,11 @@ query($id: ID!) {
   }
 }"""
 REJECT = """
-mutation($a: ID!, $b: ID!) { rejectMatch(a: $a, b: $b, reason: "twins") { id a b records } }"""
+mutation($a: ID!, $b: ID!) {
+  rejectMatch(items: [{a: $a, b: $b, reason: "twins"}, {a: $a, b: "no-such", reason: "x"}]) {
+    index status error { code field } value { id a b records }
+  }
+}"""
 
 
 def item(id: str, email: str) -> dict[str, Any]:
@@ -57,8 +61,11 @@ async def test_written_records_are_suggested_and_rejected_over_graphql(api: Api)
         "email": "typo",
     }
 
-    rejected = (await api.gql(REJECT, {"a": a, "b": b}))["data"]["rejectMatch"]
-    assert (rejected["a"], rejected["b"], rejected["records"]) == (a, b, 2)
+    rejected, missing = (await api.gql(REJECT, {"a": a, "b": b}))["data"]["rejectMatch"]
+    value = rejected["value"]
+    assert (value["a"], value["b"], value["records"]) == (a, b, 2)
+    assert (missing["index"], missing["status"], missing["value"]) == (1, "ERROR", None)
+    assert missing["error"] == {"code": "NOT_FOUND", "field": "b"}
     assert await suggested(api, a, 0) == []
     assert await suggested(api, b, 0) == []
 

@@ -107,3 +107,53 @@ def test_separate_override_assert_and_withdraw_from_the_shell(
     assert _person(settings, "one@example.org") != _person(settings, "two@example.org")
     gone = omnid(settings, "withdraw", link["id"])
     assert gone.exit_code == 1 and "NOT_FOUND" in gone.output
+
+
+def test_files_of_corrections_report_each_line(settings: Settings, tmp_path: Path) -> None:
+    """``--file`` (CSV or JSON Lines) goes through the same batch as one pair: a result
+    per line, a refused line writes nothing, the others go in, exit 1 if any was refused."""
+    auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    with neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth) as driver:
+        _clear(driver, settings)
+    third = {
+        "kind": "record",
+        "source": "crm",
+        "id": "c3",
+        "identifiers": [{"type": "EMAIL", "value": "three@example.org"}],
+    }
+    assert omnid(settings, "import", str(_glued(tmp_path))).exit_code == 0
+    assert (
+        omnid(settings, "import", str(_write_jsonl(tmp_path / "c.jsonl", [third]))).exit_code == 0
+    )
+
+    links = tmp_path / "links.csv"
+    links.write_text(
+        "a,b,reason\n"
+        "EMAIL:one@example.org,record:crm/c3,T-1\n"  # line 2: linked
+        "nonsense,record:crm/c3,T-2\n"  # line 3: not a side
+        "EMAIL:one@example.org,record:crm/nope,T-3\n"  # line 4: no such record
+        "EMAIL:one@example.org,EMAIL:three@example.org,\n",  # line 5: no reason
+        encoding="utf-8",
+    )
+    done = omnid(settings, "assert-same", "--file", str(links), "--json")
+    assert done.exit_code == 1, done.output
+    results = json.loads(done.stdout)
+    assert [(r["line"], r["status"]) for r in results] == [
+        (2, "ok"),
+        (3, "error"),
+        (4, "error"),
+        (5, "error"),
+    ]
+    errors = [(r["error"]["code"], r["error"]["field"]) for r in results[1:]]
+    assert errors == [("INVALID_INPUT", "a"), ("NOT_FOUND", "b"), ("INVALID_INPUT", "reason")]
+    assert _person(settings, "one@example.org") == _person(settings, "three@example.org")
+
+    # JSON Lines, the reason from the option where a line has none; withdraw by file.
+    withdrawals = _write_jsonl(
+        tmp_path / "withdraw.jsonl", [{"id": results[0]["value"]["id"]}, {"id": "no-such"}, "[1]"]
+    )
+    text = omnid(settings, "withdraw", "--file", str(withdrawals))
+    assert text.exit_code == 1
+    assert "line 1: Withdrawn" in text.stdout and "1 done, 2 refused." in text.stdout
+    assert "line 2: NOT_FOUND" in text.stderr and "line 3: INVALID_INPUT" in text.stderr
+    assert _person(settings, "one@example.org") != _person(settings, "three@example.org")

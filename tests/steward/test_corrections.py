@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from service.errors import AlreadySeparate, InvalidInput, NotFound, NotSeparable
+from service.errors import AlreadySeparate, InvalidInput, NotFound, NotSeparable, OmnidError
 from service.identity.changes import marks_since
 from service.identity.identifiers import normalize
 from service.identity.ingest import Ingestor
 from service.steward import corrections as c
 from service.steward.corrections import Subject
+from service.steward.matches import possible_matches, refresh_records, reject_match
 from service.store.graph import Graph
 from tests.partition import snapshot
 from tests.test_resolution_properties import event, record, send
@@ -245,17 +246,129 @@ async def test_assert_same_errors(graph: Graph):
         )
 
 
-async def test_accept_match_links_persons_and_records_the_score(graph: Graph):
-    ingestor = await loaded(
-        graph, [record("eshop", "r1", [email(1)]), record("eshop", "r2", [email(2)])]
+def named(source: str, id: str, email: tuple[str, str]) -> dict[str, Any]:
+    """A record with a name and a birth date, so that a near-identical email on another
+    customer's record is suggested as a possible match."""
+    item = record(source, id, [email])
+    item["attributes"] = {"name": "Ana Silva", "birthDate": "1980-03-07"}
+    return item
+
+
+async def suggested(graph: Graph, items: list[dict[str, Any]]) -> Ingestor:
+    """Loaded, then matched as the service's commit listener would."""
+    ingestor = await loaded(graph, items)
+    await refresh_records(graph, [f"record/{i['source']}/{i['id']}" for i in items])
+    return ingestor
+
+
+async def test_accept_match_links_a_suggested_pair_and_records_its_score(graph: Graph):
+    ingestor = await suggested(
+        graph,
+        [
+            named("eshop", "r1", ("EMAIL", "ana@example.com")),
+            named("eshop", "r2", ("EMAIL", "ana@exmaple.com")),  # a typo in the domain
+        ],
     )
     snap = await snapshot(graph)
     p1, p2 = snap.person_of["record/eshop/r1"], snap.person_of["record/eshop/r2"]
-    link = await c.accept_match(
-        ingestor, Subject("a", person=p1), Subject("b", person=p2), score=0.93, by=BY
-    )
-    assert link.score == 0.93 and "0.930" in link.reason
+    (match,) = await possible_matches(graph, p1)
+    link = await c.accept_match(ingestor, Subject("a", person=p1), Subject("b", person=p2), by=BY)
+    assert link.score == match.score and f"{match.score:.3f}" in link.reason
     assert len(await persons(graph)) == 1
+    with pytest.raises(InvalidInput) as again:  # one person now
+        await c.accept_match(ingestor, Subject("a", person=p1), Subject("b", key=rec("r2")), by=BY)
+    assert again.value.field == "b"
+
+
+async def test_accept_match_refuses_a_pair_not_suggested_or_rejected(graph: Graph):
+    ingestor = await suggested(
+        graph,
+        [
+            named("eshop", "r1", ("EMAIL", "ana@example.com")),
+            named("eshop", "r2", ("EMAIL", "ana@exmaple.com")),
+            record("eshop", "r3", [email(3)]),  # nothing like the others
+        ],
+    )
+    before = await snapshot(graph)
+    p1, p2 = before.person_of["record/eshop/r1"], before.person_of["record/eshop/r2"]
+    with pytest.raises(NotFound) as unsuggested:
+        await c.accept_match(
+            ingestor, Subject("a", key=rec("r1")), Subject("b", key=rec("r3")), by=BY
+        )
+    assert unsuggested.value.field == "b"
+    await reject_match(graph, p1, p2, reason="twins, ticket 9", by=BY)
+    with pytest.raises(NotFound) as rejected:
+        await c.accept_match(ingestor, Subject("a", person=p1), Subject("b", person=p2), by=BY)
+    assert rejected.value.field == "b" and "rejected" in rejected.value.message
+    # Nothing written: no operator link, the same persons; assertSame still links any two.
+    assert await c.operator_links(graph) == []
+    assert (await snapshot(graph)).partition == before.partition
+    await c.assert_same(
+        ingestor, Subject("a", key=rec("r1")), Subject("b", key=rec("r3")), reason="T", by=BY
+    )
+    assert await person_of(graph, rec("r1")) == await person_of(graph, rec("r3"))
+
+
+# ------------------------------------------------------------------------------ batches
+
+
+async def test_a_mixed_batch_reports_each_item_and_writes_only_the_good_ones(graph: Graph):
+    """One result per item, in order: a refused item (bad input, missing subject, a
+    failure inside its transaction) writes nothing, and the others go in."""
+    apart = [record("eshop", "r3", [email(3)]), record("eshop", "r4", [email(4)])]
+    ingestor = await loaded(graph, [*GLUED, *apart])
+    before = await snapshot(graph)
+    pairs: list[c.Pair | OmnidError] = [
+        c.Pair(Subject("a", key=rec("r3")), Subject("b", key=rec("r4")), "T-1"),
+        c.Pair(Subject("a", key=rec("r3")), Subject("b", key=rec("nope")), "T-2"),
+        InvalidInput("write TYPE:VALUE, record:SOURCE/ID or person:ID", field="a"),
+        c.Pair(Subject("a", key=rec("r1")), Subject("b", key=rec("r2")), " "),
+    ]
+    done = await c.assert_same_each(ingestor, pairs, by=BY)
+    assert [o.index for o in done] == [0, 1, 2, 3]
+    assert [o.status for o in done] == ["ok", "error", "error", "error"]
+    assert [type(o.error) for o in done] == [type(None), NotFound, InvalidInput, InvalidInput]
+    assert [getattr(o.error, "field", None) for o in done] == [None, "b", "a", "reason"]
+    assert done[0].value is not None and done[1].value is None
+    (link,) = await c.operator_links(graph)  # only the first item's
+    assert link["id"] == done[0].value.id
+    after = await snapshot(graph)
+    assert after.person_of[rec("r3")] == after.person_of[rec("r4")]
+    assert len(after.persons) == len(before.persons) - 1
+
+    # Separations in order, each in its own transaction: the second pair is already
+    # apart once the first is cut, and a separation that cannot be made writes nothing.
+    cut = await c.separate_each(
+        ingestor,
+        [
+            c.Pair(Subject("a", key=rec("r1")), Subject("b", key=rec("r2")), "T-3"),
+            c.Pair(Subject("a", key=rec("r2")), Subject("b", key=rec("r1")), "T-4"),
+            c.Pair(Subject("a", key=rec("r3")), Subject("b", key=key(email(3))), "T-5"),
+        ],
+        by=BY,
+    )
+    assert [o.status for o in cut] == ["ok", "error", "error"]
+    assert isinstance(cut[1].error, AlreadySeparate) and isinstance(cut[2].error, NotSeparable)
+    assert [o.key for o in await c.overrides(graph)] == [key(phone(9))]
+
+
+async def test_override_batches_report_each_value(graph: Graph):
+    ingestor = await loaded(graph, GLUED)
+    requests: list[c.OverrideRequest | OmnidError] = [
+        c.OverrideRequest(normalize(*phone(9), region="ES"), "shared", "till phone"),
+        c.OverrideRequest(normalize(*email(7), region="ES"), "shared", "T"),  # unknown
+        c.OverrideRequest(normalize(*email(1), region="ES"), "bogus", "T"),
+    ]
+    done = await c.set_override_each(ingestor, requests, by=BY)
+    assert [o.status for o in done] == ["ok", "error", "error"]
+    assert isinstance(done[1].error, NotFound)
+    assert isinstance(done[2].error, InvalidInput) and done[2].error.field == "mode"
+    assert [o.key for o in await c.overrides(graph)] == [key(phone(9))]
+    cleared = await c.clear_override_each(
+        ingestor, [normalize(*phone(9), region="ES"), normalize(*email(1), region="ES")]
+    )
+    assert [(o.status, o.value) for o in cleared] == [("ok", True), ("ok", False)]
+    assert await c.overrides(graph) == []
 
 
 # ------------------------------------------------------------------------- separations

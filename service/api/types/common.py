@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from service.errors import InvalidInput
+from service.errors import InvalidIdentifier, InvalidInput
 from service.identity.identifiers import Identifier, IdentifierRules, normalize
 
 __all__ = [
@@ -79,8 +79,18 @@ def raw_identifier(given: IdentifierInput) -> dict[str, Any]:
     return {"type": given.type.value, "value": value}
 
 
-def to_identifier(given: IdentifierInput, rules: IdentifierRules) -> Identifier:
+def to_identifier(
+    given: IdentifierInput, rules: IdentifierRules, field: str | None = None
+) -> Identifier:
+    """The normalized identifier. ``field``: where it sits in a batch's item, so that its
+    errors name ``<field>.value`` (``a.identifier.value``)."""
     raw = raw_identifier(given)
+    path = f"{field}.value" if field else "identifier.value"
     if raw["value"] is None:
-        raise InvalidInput("give `value` (or `address` for ADDRESS)", field="identifier.value")
-    return normalize(raw["type"], raw["value"], region=given.country, rules=rules)
+        raise InvalidInput("give `value` (or `address` for ADDRESS)", field=path)
+    try:
+        return normalize(raw["type"], raw["value"], region=given.country, rules=rules)
+    except InvalidIdentifier as exc:
+        if field is None:
+            raise
+        raise InvalidIdentifier(exc.reason, type=exc.type, value=raw["value"], field=path) from None

@@ -6,27 +6,35 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from functools import partial
 
 import strawberry
 
 from service.api.context import Context
+from service.api.types.batch import Result, check_size, results
 from service.api.types.common import IdentifierInput, IdentifierType, to_identifier
 from service.api.types.ingest import RecordRef
-from service.errors import InvalidInput
+from service.errors import InvalidInput, OmnidError
+from service.identity.identifiers import IdentifierRules
 from service.steward import corrections as steward
-from service.steward.corrections import Subject
+from service.steward.batch import attempt
+from service.steward.corrections import Pair, Subject
 
 __all__ = [
+    "ClearedOverride",
     "CorrectionsMutation",
     "CorrectionsQuery",
     "OperatorLink",
+    "OverrideInput",
     "OverrideMode",
+    "PairInput",
     "Separation",
     "SeparationCandidates",
     "SeparationConflict",
     "SubjectInput",
     "Value",
     "ValueOverride",
+    "Withdrawal",
 ]
 
 Info = strawberry.Info[Context, None]
@@ -48,6 +56,38 @@ class SubjectInput:
     identifier: IdentifierInput | None = None
     record: RecordRef | None = None
     person: strawberry.ID | None = None
+
+
+@strawberry.input(description="One item of `assertSame`, `acceptMatch` or `separate`.")
+class PairInput:
+    a: SubjectInput
+    b: SubjectInput
+    reason: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Why (a ticket reference; no personal data). Required by assertSame and "
+            "separate; acceptMatch records the suggestion's score without one."
+        ),
+    )
+
+
+@strawberry.input(description="One item of `overrideValue`.")
+class OverrideInput:
+    identifier: IdentifierInput
+    mode: OverrideMode
+    reason: str
+
+
+@strawberry.type(description="What `clearOverride` did to one value.")
+class ClearedOverride:
+    cleared: bool = strawberry.field(description="Whether the value had an override.")
+
+
+@strawberry.type(description="What `withdrawAssertion` did to one operator link.")
+class Withdrawal:
+    person_ids: list[strawberry.ID] = strawberry.field(
+        description="The persons the link's values belong to now."
+    )
 
 
 @strawberry.type(description="An identifier value, by type and normalized value.")
@@ -161,14 +201,31 @@ def _subject(info: Info, given: SubjectInput, field: str, person: bool = True) -
     if len(chosen) != 1:
         raise InvalidInput("give exactly one of identifier, record, person", field=field)
     if given.identifier is not None:
+        rules = info.context.ingestor.rules
         return Subject.identifier(
-            field, to_identifier(given.identifier, info.context.ingestor.rules)
+            field, to_identifier(given.identifier, rules, f"{field}.identifier")
         )
     if given.record is not None:
         return Subject.record(field, given.record.source, given.record.id)
     if not person:
         raise InvalidInput("give an identifier or a record, not a person", field=field)
     return Subject.of_person(field, str(given.person))
+
+
+def _pairs(info: Info, items: list[PairInput], person: bool = True) -> list[Pair | OmnidError]:
+    """Each item read into a ``Pair``, or the typed error that kept it from being read."""
+    check_size(info, items)
+
+    def read(item: PairInput) -> Pair:
+        a, b = _subject(info, item.a, "a", person), _subject(info, item.b, "b", person)
+        return Pair(a, b, item.reason or "")
+
+    return [attempt(partial(read, i)) for i in items]
+
+
+def _override(item: OverrideInput, rules: IdentifierRules) -> steward.OverrideRequest:
+    value = to_identifier(item.identifier, rules, "identifier")
+    return steward.OverrideRequest(value, item.mode.value, item.reason)
 
 
 @strawberry.type
@@ -218,90 +275,99 @@ class CorrectionsQuery:
 class CorrectionsMutation:
     @strawberry.mutation(
         description=(
-            "Force a value shared (it never links: its person splits if it was a bridge) "
-            "or linking (despite the shared rules), for a reason. Kept across re-imports."
+            "Force values shared (never linking: a person splits where one was a bridge) "
+            "or linking (despite the shared rules), each for a reason; kept across "
+            "re-imports. One result per item, in order; a refused item writes nothing."
         )
     )
     async def override_value(
-        self, info: Info, identifier: IdentifierInput, mode: OverrideMode, reason: str
-    ) -> ValueOverride:
+        self, info: Info, items: list[OverrideInput]
+    ) -> list[Result[ValueOverride]]:
         info.context.require("steward")
-        value = to_identifier(identifier, info.context.ingestor.rules)
-        view = await steward.set_override(
-            info.context.ingestor, value, mode.value, reason=reason, by=info.context.access.name
+        check_size(info, items)
+        rules = info.context.ingestor.rules
+        requests = [attempt(partial(_override, i, rules)) for i in items]
+        done = await steward.set_override_each(
+            info.context.ingestor, requests, by=info.context.access.name
         )
-        return ValueOverride.of(view)
-
-    @strawberry.mutation(
-        description="Drop a value's override (the rules decide again); whether it had one."
-    )
-    async def clear_override(self, info: Info, identifier: IdentifierInput) -> bool:
-        info.context.require("steward")
-        value = to_identifier(identifier, info.context.ingestor.rules)
-        return await steward.clear_override(info.context.ingestor, value)
+        return results(done, ValueOverride.of)
 
     @strawberry.mutation(
         description=(
-            "These two are one customer: an operator link (a record of source `operator`) "
-            "with who and why. Withdraw it with `withdrawAssertion`."
+            "Drop values' overrides (the rules decide again): per item, whether it had one."
         )
     )
-    async def assert_same(
-        self, info: Info, a: SubjectInput, b: SubjectInput, reason: str
-    ) -> OperatorLink:
+    async def clear_override(
+        self, info: Info, items: list[IdentifierInput]
+    ) -> list[Result[ClearedOverride]]:
         info.context.require("steward")
-        link = await steward.assert_same(
-            info.context.ingestor,
-            _subject(info, a, "a"),
-            _subject(info, b, "b"),
-            reason=reason,
-            by=info.context.access.name,
+        check_size(info, items)
+        rules = info.context.ingestor.rules
+        values = [attempt(partial(to_identifier, i, rules)) for i in items]
+        done = await steward.clear_override_each(info.context.ingestor, values)
+        return results(
+            done,
+            lambda had: ClearedOverride(cleared=had),
         )
-        return OperatorLink.of(link)
-
-    @strawberry.mutation(
-        description="Accept a suggested match: an operator link recording the score."
-    )
-    async def accept_match(
-        self, info: Info, a: SubjectInput, b: SubjectInput, score: float
-    ) -> OperatorLink:
-        info.context.require("steward")
-        link = await steward.accept_match(
-            info.context.ingestor,
-            _subject(info, a, "a"),
-            _subject(info, b, "b"),
-            score=score,
-            by=info.context.access.name,
-        )
-        return OperatorLink.of(link)
 
     @strawberry.mutation(
         description=(
-            "Withdraw an operator link: persons regroup as if it had never been made. "
-            "The persons its values belong to now."
+            "These pairs are one customer each: an operator link per item (a record of "
+            "source `operator`) with who and why (`reason` required). Withdraw one with "
+            "`withdrawAssertion`. One result per item, in order."
         )
     )
-    async def withdraw_assertion(self, info: Info, id: strawberry.ID) -> list[strawberry.ID]:
+    async def assert_same(self, info: Info, items: list[PairInput]) -> list[Result[OperatorLink]]:
         info.context.require("steward")
-        persons = await steward.withdraw_assertion(info.context.ingestor, str(id))
-        return [strawberry.ID(p) for p in persons]
+        pairs = _pairs(info, items)
+        done = await steward.assert_same_each(
+            info.context.ingestor, pairs, by=info.context.access.name
+        )
+        return results(done, OperatorLink.of)
 
     @strawberry.mutation(
         description=(
-            "These two (identifiers or records of one person) are not one customer: the "
-            "values bridging them (see `explainSeparation`) stop linking for this reason, "
-            "and the person splits. Kept across re-imports."
+            "Accept suggested matches: an operator link per item, recording the "
+            "suggestion's score. Only a current suggestion (see `possibleMatches`; not "
+            "rejected) is accepted, else NOT_FOUND naming `b`; `assertSame` links any two."
         )
     )
-    async def separate(
-        self, info: Info, a: SubjectInput, b: SubjectInput, reason: str
-    ) -> Separation:
+    async def accept_match(self, info: Info, items: list[PairInput]) -> list[Result[OperatorLink]]:
         info.context.require("steward")
-        done = await steward.separate(
-            info.context.ingestor,
-            _subject(info, a, "a", False),
-            _subject(info, b, "b", False),
-            reason=reason,
-            by=info.context.access.name,
+        pairs = _pairs(info, items)
+        done = await steward.accept_match_each(
+            info.context.ingestor, pairs, by=info.context.access.name
         )
-        return Separation.of(done)
+        return results(done, OperatorLink.of)
+
+    @strawberry.mutation(
+        description=(
+            "Withdraw operator links by id: persons regroup as if each had never been made. "
+            "Per item, the persons its values belong to now."
+        )
+    )
+    async def withdraw_assertion(
+        self, info: Info, items: list[strawberry.ID]
+    ) -> list[Result[Withdrawal]]:
+        info.context.require("steward")
+        check_size(info, items)
+        done = await steward.withdraw_assertion_each(info.context.ingestor, [str(i) for i in items])
+        return results(
+            done, lambda persons: Withdrawal(person_ids=[strawberry.ID(p) for p in persons])
+        )
+
+    @strawberry.mutation(
+        description=(
+            "These pairs (identifiers or records of one person) are not one customer: the "
+            "values bridging each pair (see `explainSeparation`) stop linking for its "
+            "reason, and the person splits. Kept across re-imports. In order: a later "
+            "item sees what an earlier one split. One result per item."
+        )
+    )
+    async def separate(self, info: Info, items: list[PairInput]) -> list[Result[Separation]]:
+        info.context.require("steward")
+        pairs = _pairs(info, items, person=False)
+        done = await steward.separate_each(
+            info.context.ingestor, pairs, by=info.context.access.name
+        )
+        return results(done, Separation.of)

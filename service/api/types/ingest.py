@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from service.api.types.common import Channel, IdentifierInput, IdentifierType, raw_identifier
+from service.errors import OmnidError
 from service.identity.ingest import ItemResult as ItemResultView
 
 __all__ = [
@@ -64,6 +65,10 @@ class ItemError:
     field: str | None
     message: str
 
+    @classmethod
+    def of(cls, error: OmnidError) -> ItemError:
+        return cls(code=error.code, field=getattr(error, "field", None), message=error.message)
+
 
 @strawberry.type(description="The fate of one item, by its position in the batch.")
 class ItemResult:
@@ -76,13 +81,7 @@ class ItemResult:
 
     @classmethod
     def of(cls, view: ItemResultView) -> ItemResult:
-        error = None
-        if view.error is not None:
-            error = ItemError(
-                code=view.error.code,
-                field=getattr(view.error, "field", None),
-                message=view.error.message,
-            )
+        error = ItemError.of(view.error) if view.error is not None else None
         return cls(
             index=view.index,
             key=view.key,

@@ -9,13 +9,21 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from service.api.context import Context
+from service.api.types.batch import Result, check_size, results
 from service.errors import NotFound
 from service.steward import matches
 
 if TYPE_CHECKING:
     from service.api.types.person import Person
 
-__all__ = ["MatchMutation", "MatchReason", "MatchRejection", "PossibleMatch", "possible_matches_of"]
+__all__ = [
+    "MatchMutation",
+    "MatchReason",
+    "MatchRejection",
+    "PossibleMatch",
+    "RejectMatchInput",
+    "possible_matches_of",
+]
 
 Info = strawberry.Info[Context, None]
 
@@ -88,25 +96,39 @@ async def possible_matches_of(
     ]
 
 
+@strawberry.input(description="One item of `rejectMatch`: persons a and b are not one customer.")
+class RejectMatchInput:
+    a: strawberry.ID
+    b: strawberry.ID
+    reason: str = strawberry.field(description="Why (kept with the decision). No personal data.")
+
+
+def _rejection(done: matches.Rejection) -> MatchRejection:
+    return MatchRejection(
+        id=strawberry.ID(done.id),
+        a=strawberry.ID(done.a),
+        b=strawberry.ID(done.b),
+        records=done.records,
+        at=done.at,
+    )
+
+
 @strawberry.type
 class MatchMutation:
     @strawberry.mutation(
         description=(
-            "These two persons are not one customer (steward): none of their records is "
-            "suggested with the other's again, after re-imports and merges of either side."
+            "These pairs of persons are not one customer (steward): none of their records "
+            "is suggested with the other's again, after re-imports and merges of either "
+            "side. One result per item, in order."
         )
     )
     async def reject_match(
-        self, info: Info, a: strawberry.ID, b: strawberry.ID, reason: str
-    ) -> MatchRejection:
+        self, info: Info, items: list[RejectMatchInput]
+    ) -> list[Result[MatchRejection]]:
         info.context.require("steward")
-        done = await matches.reject_match(
-            info.context.graph, str(a), str(b), reason=reason, by=info.context.access.name
+        check_size(info, items)
+        requests = [matches.RejectRequest(str(i.a), str(i.b), i.reason) for i in items]
+        done = await matches.reject_match_each(
+            info.context.graph, requests, by=info.context.access.name
         )
-        return MatchRejection(
-            id=strawberry.ID(done.id),
-            a=strawberry.ID(done.a),
-            b=strawberry.ID(done.b),
-            records=done.records,
-            at=done.at,
-        )
+        return results(done, _rejection)

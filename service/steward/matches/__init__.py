@@ -17,11 +17,14 @@ from service.steward.matches.store import (
     PossibleMatch,
     Refresh,
     Rejection,
+    RejectRequest,
     catch_up,
     index_records,
     possible_matches,
     refresh_records,
     reject_match,
+    reject_match_each,
+    suggestion_tx,
 )
 from service.steward.matches.worker import MatchWorker
 
@@ -33,6 +36,7 @@ __all__ = [
     "PossibleMatch",
     "Reason",
     "Refresh",
+    "RejectRequest",
     "Rejection",
     "Score",
     "block_keys",
@@ -41,4 +45,6 @@ __all__ = [
     "possible_matches",
     "refresh_records",
     "reject_match",
+    "reject_match_each",
+    "suggestion_tx",
 ]

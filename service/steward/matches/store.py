@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from service.errors import InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound, OmnidError
+from service.steward.batch import Outcome, each
 from service.steward.matches.blocking import MatchLimits, block_keys
 from service.steward.matches.comparisons import compare
 from service.steward.matches.profile import Profile, record_profile
@@ -31,12 +32,15 @@ __all__ = [
     "KEEP",
     "PossibleMatch",
     "Refresh",
+    "RejectRequest",
     "Rejection",
     "catch_up",
     "index_records",
     "possible_matches",
     "refresh_records",
     "reject_match",
+    "reject_match_each",
+    "suggestion_tx",
 ]
 
 #: Pairs scoring below this are not stored (a steward may lower minScore down to it).
@@ -80,6 +84,15 @@ class Rejection:
     b: str
     records: int  # records the rejection is tied to, both sides
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RejectRequest:
+    """One item of ``reject_match_each``: persons ``a`` and ``b`` are not one customer."""
+
+    a: str
+    b: str
+    reason: str
 
 
 def _pair(record: str, candidate: str, result: Any) -> dict[str, Any]:
@@ -183,10 +196,10 @@ def _as_datetime(value: Any) -> datetime:
     return value.to_native() if hasattr(value, "to_native") else value  # type: ignore[no-any-return]
 
 
-async def _person(graph: Graph, person: str) -> dict[str, Any]:
+async def _person(graph: Graph, person: str, field: str = "person") -> dict[str, Any]:
     row = await graph.query("match-person", id=person)
     if row is None:
-        raise NotFound("no person with this id", field="person")
+        raise NotFound("no person with this id", field=field)
     return dict(row)
 
 
@@ -220,7 +233,7 @@ async def reject_match(graph: Graph, a: str, b: str, *, reason: str, by: str) ->
         raise InvalidInput("a reason is required", field="reason")
     if len(reason) > 1000:
         raise InvalidInput("longer than 1000 characters", field="reason")
-    left, right = await _person(graph, a), await _person(graph, b)
+    left, right = await _person(graph, a, "a"), await _person(graph, b, "b")
     if left["id"] == right["id"]:
         raise InvalidInput("a and b are one person already", field="b")
     for side, found in (("a", left), ("b", right)):
@@ -239,3 +252,24 @@ async def reject_match(graph: Graph, a: str, b: str, *, reason: str, by: str) ->
     if row is None:  # one side was merged away between the read and the write
         raise NotFound("a person changed meanwhile; try again", field="a")
     return Rejection(row["id"], left["id"], right["id"], row["left"] + row["right"], now)
+
+
+async def reject_match_each(
+    graph: Graph, requests: Sequence[RejectRequest | OmnidError], *, by: str
+) -> list[Outcome[Rejection]]:
+    """``reject_match`` for each item in order, one result per item (``batch.each``)."""
+    return await each(requests, lambda r: reject_match(graph, r.a, r.b, reason=r.reason, by=by))
+
+
+async def suggestion_tx(tx: Tx, a: str, b: str) -> float:
+    """The score of the current suggestion that persons ``a`` and ``b`` are one
+    customer (their best scored pair, as ``possible_matches`` lists it); ``NotFound``
+    naming ``b`` when none stands (never scored, or rejected by a steward)."""
+    row = await tx.run("match-suggestion", a=a, b=b)
+    if row is None or row["score"] is None:
+        raise NotFound("no possible match suggests a and b; assertSame links any two", field="b")
+    if row["rejected"]:
+        raise NotFound(
+            "a steward rejected this match (rejectMatch); assertSame links any two", field="b"
+        )
+    return float(row["score"])
