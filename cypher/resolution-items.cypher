@@ -21,6 +21,9 @@
 // index on it then holds the few shared values, not every identifier. `override` is an
 // operator's decision on the value ('shared' or 'linking', service/steward/corrections.py),
 // '' when none: the shared rules never undo it.
+// MERGE finds an existing node before it waits for its lock (SET lastSeen): a node that
+// the lock's holder deleted meanwhile (an orphan, delete-orphan-identifiers) yields no
+// row, and the caller merges the keys it is missing again (resolution/items.py).
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET

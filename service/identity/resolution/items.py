@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from service.errors import ResolutionConflict
 from service.identity.contract import Item
 from service.identity.identifiers import Identifier
 from service.identity.resolution.policy import ResolutionPolicy
@@ -86,6 +87,33 @@ def _item_row(item: Item) -> dict[str, Any]:
     }
 
 
+#: Rounds of merge-identifiers for the keys a concurrent deletion made it skip, before
+#: the batch gives up with RESOLUTION_CONFLICT (each round needs another transaction to
+#: create and delete the same identifier in between: one round nearly always suffices).
+_MERGE_ROUNDS = 5
+
+
+async def _merge_rows(tx: Tx, rows: list[dict[str, Any]], now: datetime) -> dict[str, list[Any]]:
+    """merge-identifiers of ``rows``, one result row per key, whatever deletes meanwhile.
+
+    MERGE finds an existing node without locking it, then waits for its lock to set
+    ``lastSeen``. If the transaction holding that lock deletes the node (a record dropped
+    the last identifier carrying it: delete-orphan-identifiers) and commits, the node
+    is gone when the lock comes and MERGE returns no row for it. Merging those keys
+    again in this transaction creates them anew (or finds the one another writer has
+    created since); the batch then links what it merged, as if it had come second.
+    """
+    merged: dict[str, list[Any]] = await tx.run("merge-identifiers", rows=rows, now=now)
+    for _ in range(_MERGE_ROUNDS):
+        found = set(merged["keys"])
+        missing = [row for row in rows if row["key"] not in found]
+        if not missing:
+            return merged
+        again = await tx.run("merge-identifiers", rows=missing, now=now)
+        merged = {column: merged[column] + again[column] for column in merged}
+    raise ResolutionConflict("an identifier kept being deleted while this batch wrote it; retry")
+
+
 async def _merge_identifiers(
     tx: Tx, items: Sequence[Item], policy: ResolutionPolicy, now: datetime
 ) -> _Identifiers:
@@ -95,8 +123,7 @@ async def _merge_identifiers(
             identifiers.setdefault(ident.key, ident)
     if not identifiers:  # records emptied of every identifier (an erasure)
         return _Identifiers({}, {}, set(), {}, set(), {}, {})
-    rows = policy.identifier_rows(identifiers)
-    merged = await tx.run("merge-identifiers", rows=rows, now=now)
+    merged = await _merge_rows(tx, policy.identifier_rows(identifiers), now)
     keys = merged["keys"]
     return _Identifiers(
         by_key=identifiers,
