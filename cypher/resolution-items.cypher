@@ -23,7 +23,8 @@
 // '' when none: the shared rules never undo it.
 // MERGE finds an existing node before it waits for its lock (SET lastSeen): a node that
 // the lock's holder deleted meanwhile (an orphan, delete-orphan-identifiers) yields no
-// row, and the caller merges the keys it is missing again (resolution/items.py).
+// row (its properties read as null), and the caller merges the keys it is missing
+// again (resolution/items.py).
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -38,7 +39,7 @@ SET i.lastSeen = $now
 FOREACH (_ IN CASE WHEN row.display IN i.display OR size(i.display) >= 5 THEN [] ELSE [1] END |
   SET i.display = i.display + row.display
 )
-WITH i
+WITH i WHERE i.key IS NOT NULL  // a node deleted meanwhile reads as null: no row
 OPTIONAL MATCH (i)-[:OF]->(p:Person)
 RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
        collect(coalesce(i.shared, false)) AS shared,
