@@ -7,9 +7,14 @@
 // The identifiers consents were given through (rows sorted by key, the order every
 // writer locks in). One no record or event carries yet is created as merge-identifiers
 // creates it, so that a record carrying it later finds it as new (no HAS, no person);
-// one that exists is left as it is. Parallel lists of keys and element ids.
+// one that exists is left as it is, but locked (a SET of a property to its own value),
+// so that a record dropping it cannot delete it as an orphan before create-consents
+// links it: a node deleted while this waited for its lock gives no row, and the caller
+// merges the keys it is missing again (resolution/items.py, merge_identifier_nodes).
+// Parallel lists of keys and element ids.
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
+  ON MATCH SET i.lastSeen = i.lastSeen
   ON CREATE SET
     i:$(row.label),
     i.type = row.type,
@@ -19,6 +24,7 @@ MERGE (i:Identifier {key: row.key})
     i.firstSeen = $now,
     i.lastSeen = $now,
     i.display = [row.display]
+WITH i WHERE i.key IS NOT NULL  // a node deleted meanwhile reads as null: no row
 RETURN collect(i.key) AS keys, collect(elementId(i)) AS ids;
 
 // name: create-consents$(rows, now)

@@ -21,6 +21,10 @@
 // index on it then holds the few shared values, not every identifier. `override` is an
 // operator's decision on the value ('shared' or 'linking', service/steward/corrections.py),
 // '' when none: the shared rules never undo it.
+// MERGE finds an existing node before it waits for its lock (SET lastSeen): a node that
+// the lock's holder deleted meanwhile (an orphan, delete-orphan-identifiers) yields no
+// row (its properties read as null), and the caller merges the keys it is missing
+// again (resolution/items.py).
 UNWIND $rows AS row
 MERGE (i:Identifier {key: row.key})
   ON CREATE SET
@@ -35,7 +39,7 @@ SET i.lastSeen = $now
 FOREACH (_ IN CASE WHEN row.display IN i.display OR size(i.display) >= 5 THEN [] ELSE [1] END |
   SET i.display = i.display + row.display
 )
-WITH i
+WITH i WHERE i.key IS NOT NULL  // a node deleted meanwhile reads as null: no row
 OPTIONAL MATCH (i)-[:OF]->(p:Person)
 RETURN collect(i.key) AS keys, collect(coalesce(i.linking, false)) AS linking,
        collect(coalesce(i.shared, false)) AS shared,

@@ -31,7 +31,7 @@ from service.api.limits import BodyLimit
 from service.api.schema import Schema, build_schema
 from service.api.web import web_routes
 from service.errors import OmnidError
-from service.gc_tuning import tune_gc
+from service.gc_tuning import SERVICE_THRESHOLDS, tune_gc
 from service.identity.contract import Item
 from service.identity.ingest import CommitHook
 from service.identity.resolution import BatchOutcome
@@ -128,7 +128,7 @@ def create_app(
 ) -> Starlette:
     """Build the ASGI app. Pass ``graph`` to share an open one (tests); else one is opened.
     ``segments_factory`` builds the segment engine (tests pass one with a manual clock)."""
-    tune_gc()
+    tune_gc(SERVICE_THRESHOLDS)
     settings = settings or (graph.settings if graph else load_settings())
     state = _State()
 

@@ -34,6 +34,7 @@ from service.identity.contract import CONSENT_CHANNELS, Consent, parse_consent
 from service.identity.identifiers import IdentifierRules
 from service.identity.ingest import CommitHook, IngestReport, ItemResult
 from service.identity.resolution import BatchOutcome, ResolutionPolicy
+from service.identity.resolution.items import merge_identifier_nodes
 from service.privacy.suppression import Suppression
 from service.read.models import parse_time
 from service.store.graph import Graph, Tx
@@ -220,7 +221,7 @@ async def _write_consents_tx(
 ) -> tuple[set[str], dict[str, str], Mark | None]:
     identifiers = {i.key: i for c in consents for i in c.identifiers}
     rows = policy.identifier_rows(identifiers)
-    merged = await tx.run("merge-consent-identifiers", rows=rows, now=now)
+    merged = await merge_identifier_nodes(tx, "merge-consent-identifiers", rows, now)
     node_id = dict(zip(merged["keys"], merged["ids"], strict=True))
     consent_rows = [
         {

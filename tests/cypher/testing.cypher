@@ -160,3 +160,11 @@ CALL () {
 }
 RETURN what, labels, key, properties
 ORDER BY what, key;
+
+// name: testing-blocked-writers$(work)
+// How many of omnid's transactions of one kind (their metadata's `work`, e.g.
+// 'resolve_batch_tx') are waiting for a lock another transaction holds: the tests that
+// interleave two writers wait for it before letting the first one commit.
+SHOW TRANSACTIONS YIELD status, metaData
+WHERE status STARTS WITH 'Blocked' AND metaData.work = $work
+RETURN count(*) AS blocked;

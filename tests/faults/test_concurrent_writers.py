@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -157,7 +158,8 @@ async def test_writers_of_every_kind_at_once_end_like_one(
     headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as client:
         for round in range(ROUNDS):
-            seed = random.randrange(1_000_000)
+            # OMNID_FAULTS_SEED replays the round a failure names
+            seed = int(os.environ.get("OMNID_FAULTS_SEED") or random.randrange(1_000_000))
             work = Work(seed)
             path = tmp_path / f"import-{round}.jsonl"
             path.write_text("".join(json.dumps(i) + "\n" for i in work.imported))

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from service.errors import ResolutionConflict
 from service.identity.contract import Item
 from service.identity.identifiers import Identifier
 from service.identity.resolution.policy import ResolutionPolicy
 from service.store.graph import Tx
 
-__all__ = ["Dropped", "Written", "write_items"]
+__all__ = ["Dropped", "Written", "merge_identifier_nodes", "write_items"]
 
 
 class Dropped(NamedTuple):
@@ -86,6 +87,37 @@ def _item_row(item: Item) -> dict[str, Any]:
     }
 
 
+#: Rounds of a merge for the keys a concurrent deletion made it skip, before the batch
+#: gives up with RESOLUTION_CONFLICT (each round needs another transaction to create and
+#: delete the same identifier in between: one round nearly always suffices).
+_MERGE_ROUNDS = 5
+
+
+async def merge_identifier_nodes(
+    tx: Tx, statement: str, rows: list[dict[str, Any]], now: datetime
+) -> dict[str, list[Any]]:
+    """``statement`` (merge-identifiers or its consent twin: parallel lists, ``keys``
+    among them) of ``rows``, with every row's key in the result whatever deletes meanwhile.
+
+    MERGE finds an existing node without locking it, then waits for its lock (the
+    statements set a property on match). If the transaction holding that lock deletes
+    the node (a record dropped the last identifier carrying it: delete-orphan-
+    identifiers) and commits, the node is gone when the lock comes and MERGE returns no
+    row for it. Merging those keys again in this transaction creates them anew (or finds
+    the one another writer has created since): the batch then goes on as if it had come
+    second.
+    """
+    merged: dict[str, list[Any]] = await tx.run(statement, rows=rows, now=now)
+    for _ in range(_MERGE_ROUNDS):
+        found = set(merged["keys"])
+        missing = [row for row in rows if row["key"] not in found]
+        if not missing:
+            return merged
+        again = await tx.run(statement, rows=missing, now=now)
+        merged = {column: merged[column] + again[column] for column in merged}
+    raise ResolutionConflict("an identifier kept being deleted while this batch wrote it; retry")
+
+
 async def _merge_identifiers(
     tx: Tx, items: Sequence[Item], policy: ResolutionPolicy, now: datetime
 ) -> _Identifiers:
@@ -96,7 +128,7 @@ async def _merge_identifiers(
     if not identifiers:  # records emptied of every identifier (an erasure)
         return _Identifiers({}, {}, set(), {}, set(), {}, {})
     rows = policy.identifier_rows(identifiers)
-    merged = await tx.run("merge-identifiers", rows=rows, now=now)
+    merged = await merge_identifier_nodes(tx, "merge-identifiers", rows, now)
     keys = merged["keys"]
     return _Identifiers(
         by_key=identifiers,
