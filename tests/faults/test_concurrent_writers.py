@@ -145,6 +145,10 @@ async def _import(graph: Graph, path: Path) -> None:
     assert json.loads(out)["total"]["errors"] == 0
 
 
+async def _lines(graph: Graph) -> set[str]:
+    return {row["line"] for row in await graph.query("testing-digest")}
+
+
 @pytest.fixture
 async def service(graph: Graph) -> AsyncIterator[ServerInfo]:
     async for info in _serve(graph):
@@ -175,6 +179,7 @@ async def test_writers_of_every_kind_at_once_end_like_one(
             await _corrections(client, work)
             await _erasures(client, work)
             alone = await graph_state(graph)
+            alone_lines = await _lines(graph)
 
             # every writer at once
             await graph.auto("delete-all")
@@ -188,4 +193,10 @@ async def test_writers_of_every_kind_at_once_end_like_one(
             )
             assert await leftovers(graph) == []
             together = await graph_state(graph)  # fails on a broken invariant
+            together_lines = await _lines(graph)
+            # What differs, named, so that a failing interleaving can be understood.
+            assert (alone_lines - together_lines, together_lines - alone_lines) == (
+                set(),
+                set(),
+            ), f"seed {seed}"
             assert together == alone, f"seed {seed}"
