@@ -140,25 +140,28 @@ def load_settings_() -> Iterator[Settings]:
 async def loaded(
     load_settings_: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Graph]:
-    """The load server's graph emptied, then loaded from ``_items()`` with one bad line."""
+    """The load server's graph emptied, then loaded from ``_items()`` with two bad lines
+    (one breaks the contract, one is not JSON), parsed in a worker process as the CLI
+    sends them (``parse=False``)."""
     target = Graph.connect(load_settings_, STATEMENTS)
     await clear_graph(target)
     work = tmp_path_factory.mktemp("load")
     source = work / "items.jsonl"
     source.write_text(
-        "".join(json.dumps(i) + "\n" for i in _items()) + '{"kind": "record"}\n', encoding="utf-8"
+        "".join(json.dumps(i) + "\n" for i in _items()) + '{"kind": "record"}\n{"kind": \n',
+        encoding="utf-8",
     )
     rejected: list[tuple[int, str]] = []
     report = await initial_load(
         load_settings_,
-        [("items.jsonl", read_jsonl(source))],
+        [("items.jsonl", read_jsonl(source, parse=False))],
         work_dir=work / "work",
         control=neo4j_local.load_control(load_settings_),
         on_reject=lambda name, line, error: rejected.append((line.number, error.code)),
         workers=1,
     )
-    assert rejected == [(len(_items()) + 1, "INVALID_INPUT")]
-    assert report.rejected == 1 and report.counts["records"] == 41
+    assert rejected == [(len(_items()) + 1, "INVALID_INPUT"), (len(_items()) + 2, "INVALID_INPUT")]
+    assert report.rejected == 2 and report.counts["records"] == 41
     # The server restarted on the new store: a new driver.
     await target.close()
     target = Graph.connect(load_settings_, STATEMENTS)

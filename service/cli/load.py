@@ -100,7 +100,7 @@ def load(
         done = asyncio.run(
             initial_load(
                 settings,
-                ((path.name, read_file(path, csv_mapping)) for path in files),
+                ((path.name, read_file(path, csv_mapping, parse=False)) for path in files),
                 work_dir=work_dir,
                 control=None if csv_only else find_control(settings),
                 on_reject=lambda name, line, error: reports[name].add(name, line, error),
