@@ -34,6 +34,7 @@ from service.load.staging import stage
 from service.read.models import find_person
 from service.settings import Settings, load_settings
 from service.store.graph import Graph
+from service.store.schema import missing_schema
 from tests.conftest import ROOT, TEST_PASSWORD, clear_graph
 from tests.partition import reference, snapshot
 from tests.statements import STATEMENTS
@@ -206,6 +207,9 @@ async def test_initial_load_builds_the_online_graph(graph: Graph, loaded: Graph)
     }
     for person in offline["persons"]:
         assert person["mergedFrom"] == [] and person["version"] == 0 and person["created"]
+    # Every index and constraint the online path's statements rely on is online (the
+    # writes after a load plan against them, as on a graph built online).
+    assert await missing_schema(loaded) == set() == await missing_schema(graph)
     snap = await snapshot(loaded)  # the structural invariants hold
     assert snap.shared == reference(_items()).shared  # reasons with today's counts
     assert "PHONE:+34910000001" in snap.shared
