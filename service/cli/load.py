@@ -53,7 +53,7 @@ def load(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=0, help="Processes validating the input [0 (inline) on ≤ 2 cores, else ≤ 4]."
+            min=0, help="Processes validating the input [one per core, at most 8; 0: inline]."
         ),
     ] = None,
     engine: Annotated[
