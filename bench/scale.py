@@ -198,4 +198,7 @@ if __name__ == "__main__":
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work-dir", default=str(ROOT / ".neo4j" / "scale-work"))
-    asyncio.run(main(parser.parse_args()))
+    try:
+        asyncio.run(main(parser.parse_args()))
+    finally:
+        neo4j_local.stop(_settings())  # a shared machine: no server left running
