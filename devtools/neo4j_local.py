@@ -268,6 +268,8 @@ class LocalControl:
     """This server as ``omnid load --initial`` drives it (``service.load.server``)."""
 
     settings: Settings
+    #: How long a restart may take (a loaded store on a busy machine takes longer).
+    wait_seconds: float = 90
 
     @property
     def home(self) -> Path:
@@ -283,7 +285,7 @@ class LocalControl:
         stop(self.settings)
 
     def start(self) -> None:
-        start(self.settings)
+        start(self.settings, wait_seconds=self.wait_seconds)
 
 
 def load_control(settings: Settings) -> LocalControl:

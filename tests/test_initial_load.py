@@ -34,6 +34,7 @@ from service.load.staging import stage
 from service.read.models import find_person
 from service.settings import Settings, load_settings
 from service.store.graph import Graph
+from service.store.schema import missing_schema
 from tests.conftest import ROOT, TEST_PASSWORD, clear_graph
 from tests.partition import reference, snapshot
 from tests.statements import STATEMENTS
@@ -140,25 +141,28 @@ def load_settings_() -> Iterator[Settings]:
 async def loaded(
     load_settings_: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Graph]:
-    """The load server's graph emptied, then loaded from ``_items()`` with one bad line."""
+    """The load server's graph emptied, then loaded from ``_items()`` with two bad lines
+    (one breaks the contract, one is not JSON), parsed in a worker process as the CLI
+    sends them (``parse=False``)."""
     target = Graph.connect(load_settings_, STATEMENTS)
     await clear_graph(target)
     work = tmp_path_factory.mktemp("load")
     source = work / "items.jsonl"
     source.write_text(
-        "".join(json.dumps(i) + "\n" for i in _items()) + '{"kind": "record"}\n', encoding="utf-8"
+        "".join(json.dumps(i) + "\n" for i in _items()) + '{"kind": "record"}\n{"kind": \n',
+        encoding="utf-8",
     )
     rejected: list[tuple[int, str]] = []
     report = await initial_load(
         load_settings_,
-        [("items.jsonl", read_jsonl(source))],
+        [("items.jsonl", read_jsonl(source, parse=False))],
         work_dir=work / "work",
         control=neo4j_local.load_control(load_settings_),
         on_reject=lambda name, line, error: rejected.append((line.number, error.code)),
         workers=1,
     )
-    assert rejected == [(len(_items()) + 1, "INVALID_INPUT")]
-    assert report.rejected == 1 and report.counts["records"] == 41
+    assert rejected == [(len(_items()) + 1, "INVALID_INPUT"), (len(_items()) + 2, "INVALID_INPUT")]
+    assert report.rejected == 2 and report.counts["records"] == 41
     # The server restarted on the new store: a new driver.
     await target.close()
     target = Graph.connect(load_settings_, STATEMENTS)
@@ -203,6 +207,9 @@ async def test_initial_load_builds_the_online_graph(graph: Graph, loaded: Graph)
     }
     for person in offline["persons"]:
         assert person["mergedFrom"] == [] and person["version"] == 0 and person["created"]
+    # Every index and constraint the online path's statements rely on is online (the
+    # writes after a load plan against them, as on a graph built online).
+    assert await missing_schema(loaded) == set() == await missing_schema(graph)
     snap = await snapshot(loaded)  # the structural invariants hold
     assert snap.shared == reference(_items()).shared  # reasons with today's counts
     assert "PHONE:+34910000001" in snap.shared

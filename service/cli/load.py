@@ -44,7 +44,7 @@ def load(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=0, help="Processes validating the input [0 (inline) on ≤ 2 cores, else ≤ 4]."
+            min=0, help="Processes validating the input [one per core, at most 8; 0: inline]."
         ),
     ] = None,
     engine: Annotated[
@@ -91,7 +91,7 @@ def load(
         done = asyncio.run(
             initial_load(
                 settings,
-                ((path.name, read_file(path, csv_mapping)) for path in files),
+                ((path.name, read_file(path, csv_mapping, parse=False)) for path in files),
                 work_dir=work_dir,
                 control=None if csv_only else find_control(settings),
                 on_reject=lambda name, line, error: reports[name].add(name, line, error),

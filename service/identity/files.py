@@ -35,13 +35,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, Final, NamedTuple
 
 from service.errors import InvalidInput, OmnidError
 from service.identity.ingest import Ingestor, chunks
 
 __all__ = [
     "SUFFIXES",
+    "UNPARSED",
     "CsvMapping",
     "ImportTally",
     "Line",
@@ -49,6 +50,7 @@ __all__ = [
     "check_file",
     "csv_header",
     "import_lines",
+    "parse_json_line",
     "read_csv",
     "read_file",
     "read_jsonl",
@@ -394,11 +396,14 @@ async def import_lines(
     return tally
 
 
-def read_file(path: Path, mapping: CsvMapping | None = None) -> Iterator[Line]:
-    """The lines of a ``.jsonl``/``.ndjson`` file, or the rows of a ``.csv`` via ``mapping``."""
+def read_file(
+    path: Path, mapping: CsvMapping | None = None, *, parse: bool = True
+) -> Iterator[Line]:
+    """The lines of a ``.jsonl``/``.ndjson`` file, or the rows of a ``.csv`` via ``mapping``
+    (``parse``: see :func:`read_jsonl`; CSV rows are always items)."""
     if path.suffix.lower() == ".csv":
         return read_csv(path, mapping or CsvMapping())
-    return read_jsonl(path)
+    return read_jsonl(path, parse=parse)
 
 
 def check_file(path: Path, mapping: CsvMapping | None = None) -> None:
@@ -413,8 +418,27 @@ def check_file(path: Path, mapping: CsvMapping | None = None) -> None:
         mapping.check(path.name, csv_header(path, mapping.delimiter))
 
 
-def read_jsonl(path: Path) -> Iterator[Line]:
-    """Each non-blank line of a JSON Lines file, parsed, or the reason it is not JSON."""
+#: ``Line.item`` of a JSON line read with ``parse=False``: its ``text`` is to be parsed
+#: (by :func:`parse_json_line`) where the item is needed, e.g. in a worker process.
+UNPARSED: Final = object()
+
+
+def parse_json_line(text: str) -> object:
+    """One line's JSON value; ``InvalidInput`` naming the line when it is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"is not valid JSON ({exc.msg}, column {exc.colno})", field="line"
+        ) from None
+    except (ValueError, RecursionError):
+        raise InvalidInput("is not valid JSON", field="line") from None
+
+
+def read_jsonl(path: Path, *, parse: bool = True) -> Iterator[Line]:
+    """Each non-blank line of a JSON Lines file, parsed, or the reason it is not JSON.
+    With ``parse=False`` a UTF-8 line's item is :data:`UNPARSED` (its text is parsed
+    later: the initial load parses in its worker processes, not in the reading one)."""
     position = 0
     with path.open("rb") as handle:
         for number, data in enumerate(handle, start=1):
@@ -428,14 +452,13 @@ def read_jsonl(path: Path) -> Iterator[Line]:
                 text = text.removeprefix("\ufeff")
             if not text.strip():
                 continue
+            if not parse:
+                yield Line(number, UNPARSED, text, position)
+                continue
             try:
-                raw: object = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raw = InvalidInput(
-                    f"is not valid JSON ({exc.msg}, column {exc.colno})", field="line"
-                )
-            except (ValueError, RecursionError):
-                raw = InvalidInput("is not valid JSON", field="line")
+                raw: object = parse_json_line(text)
+            except InvalidInput as exc:
+                raw = exc
             yield Line(number, raw, text, position)
 
 

@@ -156,25 +156,29 @@ def normalize(
     >>> normalize("DEVICE", "00000000-0000-0000-0000-000000000000").blocked
     'zero advertising id'
     """
+    if isinstance(type, str) and isinstance(value, str):
+        return _normalize_text(type, value, region, rules)
     kind = check_type(type, value, rules)
     if kind == "ADDRESS":
         frozen = _frozen_address(value)
         if frozen is None:  # not hashable as sent: no cache (and most likely an error)
             return _blocked(address(value, region, rules), rules)
         return _normalize_address(frozen, region, rules)
-    if not isinstance(value, str):
-        raise InvalidIdentifier("must be a string", type=kind, value=value)
-    return _normalize_text(kind, value, region, rules)
+    raise InvalidIdentifier("must be a string", type=kind, value=value)
 
 
 # Integration jobs send the same customer's values again and again (every event of a
 # loyalty card carries it), and email and phone parsing is most of the ingest's Python
-# time: remember recent answers. Pure function of its arguments (rules are frozen);
-# errors are not cached. About 64k entries, a few tens of MB at most.
+# time: remember recent answers, by the type as sent (checking the type name is part of
+# the answer: a repeated value skips it too). Pure function of its arguments (rules are
+# frozen); errors are not cached. About 64k entries, a few tens of MB at most.
 @functools.lru_cache(maxsize=65_536)
 def _normalize_text(
-    kind: str, value: str, region: str | None, rules: IdentifierRules
+    type: str, value: str, region: str | None, rules: IdentifierRules
 ) -> Identifier:
+    kind = check_type(type, value, rules)
+    if kind == "ADDRESS":  # one-line addresses: their own cache, as mappings have
+        return _normalize_address(value, region, rules)
     text = check_text(kind, value)
     normalizer = _NORMALIZERS.get(kind, extra)
     return _blocked(normalizer(kind, text, region, rules), rules)
