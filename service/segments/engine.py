@@ -267,7 +267,7 @@ class SegmentEngine:
     async def finish_drop(self, name: str) -> None:
         """Send the exits of a dropping segment's members, a batch per transaction, then
         remove it. Resumed at the next start if interrupted."""
-        version = (await self.segment(name)).version
+        segment = await self.segment(name)
         while True:
             persons = await self.graph.query(
                 "segment-leave-page", segment=name, limit=_BACKFILL_BATCH
@@ -276,7 +276,7 @@ class SegmentEngine:
                 break
             async with self._holding(persons) as held:
                 changes = await self.graph.write(
-                    leave_tx, name, version, held, self.clock.now(), self.targets
+                    leave_tx, segment, held, self.clock.now(), self.targets
                 )
             self._published(changes)
             if not held:
