@@ -17,7 +17,10 @@ node in that same transaction (``cypher/changes.cypher``)::
 * ``at``: the server's real time when the mark is written, the transaction's last steps
   (its commit follows within milliseconds, or the mark never exists);
 * ``origin``: the writing process (random, one per process), so that a process can tell
-  the marks of its own writes, which it may already have handled in memory.
+  the marks of its own writes, which it may already have handled in memory;
+* ``evaluated``: set (``mark_evaluated_tx``) by the consumer transaction that finishes
+  the mark, so that the other processes of a service with several workers, whose
+  catch-up reads every mark, leave it to the process that wrote it.
 
 Consumers (the segment engine is the first) read marks after a cursor of their own,
 kept in ``(:ChangeCursor {name})``, looking back ``LOOKBACK`` before it, since a
@@ -44,6 +47,7 @@ __all__ = [
     "RETENTION",
     "Mark",
     "mark_changed_tx",
+    "mark_evaluated_tx",
     "marks_since",
     "prune_marks",
     "read_cursor",
@@ -64,6 +68,7 @@ class Mark:
     origin: str
     persons: tuple[str, ...]
     kinds: frozenset[str]
+    evaluated: bool = False
 
 
 async def mark_changed_tx(tx: Tx, persons: Iterable[str], kinds: Iterable[str]) -> Mark | None:
@@ -79,11 +84,25 @@ async def mark_changed_tx(tx: Tx, persons: Iterable[str], kinds: Iterable[str]) 
     return Mark(mark_id, int(at), ORIGIN, ids, what)
 
 
+async def mark_evaluated_tx(tx: Tx, ids: Iterable[str]) -> None:
+    """Flag these marks as answered, in the transaction that answers them."""
+    wanted = sorted(set(ids))
+    if wanted:
+        await tx.run("marks-evaluated", ids=wanted)
+
+
 async def marks_since(graph: Graph, after: int, *, limit: int = 1000) -> list[Mark]:
     """Marks stamped after ``after`` (epoch ms), oldest first."""
     rows = await graph.query("person-changes-since", after=after, limit=limit)
     return [
-        Mark(r["id"], int(r["at"]), r["origin"], tuple(r["persons"]), frozenset(r["kinds"]))
+        Mark(
+            r["id"],
+            int(r["at"]),
+            r["origin"],
+            tuple(r["persons"]),
+            frozenset(r["kinds"]),
+            bool(r["evaluated"]),
+        )
         for r in rows
     ]
 

@@ -12,6 +12,12 @@ which every write commits with itself, by two roads:
   evaluation a crash lost are evaluated too. The cursor (``ChangeCursor {name:
   'segments'}``) is saved only up to the oldest mark not yet evaluated.
 
+A service with several workers (processes) runs one engine in each, and each one's
+catch-up reads every mark: a mark of another process is taken only once it is older
+than ``grace`` and not flagged evaluated (the transaction that finishes a mark flags it),
+so each write is evaluated once, by the process that wrote it, unless that process
+fails to within ``grace``.
+
 Several workers take queued persons, a batch each, never a person another worker holds,
 and evaluate in one transaction per batch (membership.py) only the segments the
 changes can concern (``Plan.concerns``), then publish the committed changes to
@@ -24,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -56,6 +63,9 @@ _BACKFILL_BATCH = 500
 #: The catch-up's cursor among the changed-persons consumers.
 CURSOR = "segments"
 _LOOKBACK_MS = int(marks.LOOKBACK.total_seconds() * 1000)
+#: How long another process has to evaluate its own marks before this one does (less
+#: than the look-back, so the catch-up still reads the mark once it may take it).
+GRACE = marks.LOOKBACK.total_seconds() / 2
 _PRUNE_EVERY = 120  # catch-up rounds between two prunings of old marks
 
 
@@ -89,6 +99,7 @@ class SegmentEngine:
         catch_up_interval: float = 0.5,
         workers: int = 4,
         batch: int = 100,
+        grace: float = GRACE,
     ) -> None:
         settings = graph.settings
         # The same driver, its own Graph: its background statements (scheduler, drainer,
@@ -111,6 +122,8 @@ class SegmentEngine:
         self.catch_up_interval = catch_up_interval
         self.workers = max(1, workers)
         self.batch = max(1, batch)
+        self.grace_ms = int(grace * 1000)
+        self.origin = marks.ORIGIN  # the marks this process writes
         self._pending: dict[str, _Pending] = {}
         self._busy: set[str] = set()
         #: Marks taken and not yet evaluated: id -> [at, persons outstanding].
@@ -164,10 +177,12 @@ class SegmentEngine:
         (other processes' writes, or this one's before a crash); how many."""
         after = max(0, self._read_from - _LOOKBACK_MS)
         taken = 0
+        # Server time of the marks against this host's clock: both are real time.
+        due = int(time.time() * 1000) - self.grace_ms
         while True:
             found = await marks.marks_since(self.graph, after, limit=1000)
             for mark in found:
-                if mark.id not in self._seen:
+                if mark.id not in self._seen and self._mine_to_take(mark, due):
                     self._take(mark, None)
                     taken += 1
                 self._read_from = max(self._read_from, mark.at)
@@ -179,9 +194,16 @@ class SegmentEngine:
         await self._save_cursor()
         return taken
 
+    def _mine_to_take(self, mark: marks.Mark, due: int) -> bool:
+        """A mark of this process (a write its ``on_commit`` missed: the catch-up read
+        it first, or before a crash), or another's it has not answered in time."""
+        return mark.origin == self.origin or (not mark.evaluated and mark.at <= due)
+
     async def _save_cursor(self) -> None:
-        """Save how far every mark is evaluated: up to the oldest one still open."""
-        position = min([self._read_from, *(at for at, _ in self._open.values())])
+        """Save how far every mark is evaluated: up to the oldest one still open, and
+        no later than the marks of other processes that may still be left to this one."""
+        horizon = self._read_from - self.grace_ms
+        position = min([horizon, *(at for at, _ in self._open.values())])
         if position > 0 and (self._saved is None or position > self._saved):
             await marks.save_cursor(self.graph, CURSOR, position)
             self._saved = position
@@ -343,9 +365,24 @@ class SegmentEngine:
             else:
                 items.extend(entry.items.values())
         changes = await evaluate_persons(
-            self.graph, checks, now=self.clock.now(), targets=self.targets, items=items
+            self.graph,
+            checks,
+            now=self.clock.now(),
+            targets=self.targets,
+            items=items,
+            answers=self._answered(batch),
         )
         self._published(changes)
+
+    def _answered(self, batch: dict[str, _Pending]) -> list[str]:
+        """The marks this batch finishes (no other of their persons left to evaluate)."""
+        left: dict[str, int] = {}
+        for entry in batch.values():
+            for mark in entry.marks:
+                slot = self._open.get(mark)
+                if slot is not None:
+                    left[mark] = left.get(mark, slot[1]) - 1
+        return sorted(m for m, n in left.items() if n <= 0)
 
     def _finished(self, batch: dict[str, _Pending]) -> None:
         for entry in batch.values():

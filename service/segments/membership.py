@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from service.identity.changes import mark_evaluated_tx
 from service.identity.contract import Item
 from service.read.consents import ConsentView, PersonConsents, consents_of_tx
 from service.segments.compile import verdict
@@ -133,8 +134,11 @@ async def evaluate_persons(
     now: datetime,
     targets: Sequence[WebhookTarget] = (),
     items: Sequence[Item] | None = None,
+    answers: Sequence[str] = (),
 ) -> list[Change]:
     """Re-evaluate each person of ``checks`` in its segments; the committed changes.
+    ``answers``: changed-persons marks this evaluation finishes, flagged in its
+    transaction (service/identity/changes.py).
 
     Persons merged into another (aliases now) hand their memberships to the survivor
     first, keeping ``since``. ``items``: the items just written, whose attributes are
@@ -144,7 +148,7 @@ async def evaluate_persons(
     wanted = {p: list(s) for p, s in checks.items() if p and s}
     if not wanted:
         return []
-    return await graph.write(_evaluate_tx, wanted, now, targets, items)
+    return await graph.write(_evaluate_tx, wanted, now, targets, items, answers)
 
 
 def every(persons: Sequence[str], segments: Sequence[Segment]) -> dict[str, Sequence[Segment]]:
@@ -158,8 +162,10 @@ async def _evaluate_tx(
     now: datetime,
     targets: Sequence[WebhookTarget],
     items: Sequence[Item] | None,
+    answers: Sequence[str],
 ) -> list[Change]:
     persons = sorted(checks)
+    await mark_evaluated_tx(tx, answers)
     await tx.run("transfer-merged-memberships", persons=persons)
     segments = list({s.name: s for ss in checks.values() for s in ss}.values())
     await _project(tx, persons, segments, items)
