@@ -13,10 +13,10 @@ which every write commits with itself, by two roads:
   'segments'}``) is saved only up to the oldest mark not yet evaluated.
 
 A service with several workers (processes) runs one engine in each, and each one's
-catch-up reads every mark: a mark is taken by the catch-up only once it is older than
-``grace`` and not flagged evaluated (the transaction that finishes a mark flags it), so
-each write is evaluated once, by the process that wrote it (``on_commit``), unless that
-process fails to within ``grace``.
+catch-up reads every mark: a mark of another process is taken only once it is older
+than ``grace`` and not flagged evaluated (the transaction that finishes a mark flags it),
+so each write is evaluated once, by the process that wrote it, unless that process
+fails to within ``grace``.
 
 Several workers take queued persons, a batch each, never a person another worker holds,
 and evaluate in one transaction per batch (membership.py) only the segments the
@@ -123,6 +123,7 @@ class SegmentEngine:
         self.workers = max(1, workers)
         self.batch = max(1, batch)
         self.grace_ms = int(grace * 1000)
+        self.origin = marks.ORIGIN  # the marks this process writes
         self._pending: dict[str, _Pending] = {}
         self._busy: set[str] = set()
         #: Marks taken and not yet evaluated: id -> [at, persons outstanding].
@@ -194,12 +195,9 @@ class SegmentEngine:
         return taken
 
     def _mine_to_take(self, mark: marks.Mark, due: int) -> bool:
-        """A mark no engine answered in time: another process's (each takes its own by
-        ``on_commit``), or one of this process's writes ``on_commit`` did not hear of
-        (a writer without the hook). Its own marks wait too: taken before their
-        ``on_commit`` (the catch-up reads a mark between commit and hook), they were
-        evaluated without the written items, projecting every stored item instead."""
-        return not mark.evaluated and mark.at <= due
+        """A mark of this process (a write its ``on_commit`` missed: the catch-up read
+        it first, or before a crash), or another's it has not answered in time."""
+        return mark.origin == self.origin or (not mark.evaluated and mark.at <= due)
 
     async def _save_cursor(self) -> None:
         """Save how far every mark is evaluated: up to the oldest one still open, and

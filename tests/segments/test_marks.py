@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
+from service.identity import changes
 from service.identity.ingest import Ingestor
 from service.privacy.ingest import PrivacyIngestor
 from service.segments import ManualClock, SegmentEngine
@@ -108,7 +111,7 @@ async def test_writes_the_engine_did_not_see_are_evaluated_when_it_starts(graph:
     # crash that lost the evaluation: only the marks in the graph remember it.
     await Ingestor(graph).ingest_batch([customer(1), payment(1, "p1", "FR")])
     assert await _size(graph, "travelling-abroad") == 0
-    engine = SegmentEngine(graph, clock=clock, targets=[], scheduler_interval=3600, grace=0)
+    engine = SegmentEngine(graph, clock=clock, targets=[], scheduler_interval=3600)
     await engine.start()
     try:
         for _ in range(200):
@@ -132,13 +135,16 @@ async def test_writes_the_engine_did_not_see_are_evaluated_when_it_starts(graph:
         await engine.stop()
 
 
-async def test_another_process_leaves_marks_the_writer_evaluated(graph: Graph) -> None:
+async def test_another_process_leaves_marks_the_writer_evaluated(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Two service workers: the writer's engine hears of its write; the other one's
     # catch-up reads the same mark and must leave it (it was evaluated, once).
     writer = SegmentEngine(graph, clock=ManualClock(), targets=[], scheduler_interval=3600)
     await writer.define(TRAVELLING_ABROAD)
     await writer.backfill("travelling-abroad")
     other = SegmentEngine(graph, clock=ManualClock(), targets=[], grace=0)
+    monkeypatch.setattr(changes, "ORIGIN", "writer-process")  # what the writer stamps
     await writer.start()
     try:
         await Ingestor(graph, on_commit=writer.on_commit).ingest_batch(
