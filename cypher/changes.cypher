@@ -8,6 +8,11 @@
 CREATE RANGE INDEX person_change_at IF NOT EXISTS
 FOR (m:PersonChange) ON (m.at);
 
+// name: schema-person-change-id!
+// The evaluation that answers a mark flags it (marks-evaluated) by id.
+CREATE RANGE INDEX person_change_id IF NOT EXISTS
+FOR (m:PersonChange) ON (m.id);
+
 // name: schema-change-cursor-name!
 CREATE CONSTRAINT change_cursor_name IF NOT EXISTS
 FOR (c:ChangeCursor) REQUIRE c.name IS UNIQUE;
@@ -26,7 +31,14 @@ MATCH (m:PersonChange)
 WHERE m.at > datetime({epochMillis: $after})
 WITH m ORDER BY m.at, m.id LIMIT $limit
 RETURN m.id AS id, m.at.epochMillis AS at, m.origin AS origin, m.persons AS persons,
-       m.kinds AS kinds;
+       m.kinds AS kinds, coalesce(m.evaluated, false) AS evaluated;
+
+// name: marks-evaluated!(ids)
+// These marks are answered (every person of theirs evaluated), in the transaction that
+// finishes them: the other service processes' catch-up leaves them alone.
+UNWIND $ids AS id
+MATCH (m:PersonChange {id: id})
+SET m.evaluated = true;
 
 // name: prune-person-changes$(before, limit)
 // Forget marks older than `before` (epoch milliseconds), at most `limit` at a time.

@@ -245,16 +245,6 @@ CALL () {
   DELETE m
 };
 
-// name: contacts-of(persons)
-// The contact points a delivery carries: each person's phones and emails.
-UNWIND $persons AS pid
-MATCH (p:Person {id: pid})
-RETURN pid AS person,
-       COLLECT { MATCH (p)<-[:OF]-(i:Identifier {type: 'PHONE'}) RETURN i.value ORDER BY i.value }
-         AS phones,
-       COLLECT { MATCH (p)<-[:OF]-(i:Identifier {type: 'EMAIL'}) RETURN i.value ORDER BY i.value }
-         AS emails;
-
 // name: record-changes!(changes, deliveries)
 // The outbox, in the transaction that changed the memberships: changes {id, seq,
 // segment, version, person, change, at, cause, payload} are the history of entries and

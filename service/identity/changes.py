@@ -17,7 +17,10 @@ node in that same transaction (``cypher/changes.cypher``)::
 * ``at``: the server's real time when the mark is written, the transaction's last steps
   (its commit follows within milliseconds, or the mark never exists);
 * ``origin``: the writing process (random, one per process), so that a process can tell
-  the marks of its own writes, which it may already have handled in memory.
+  the marks of its own writes, which it may already have handled in memory;
+* ``evaluated``: set (``mark_evaluated_tx``) by the consumer transaction that finishes
+  the mark, so that the other processes of a service with several workers, whose
+  catch-up reads every mark, leave it to the process that wrote it.
 
 Consumers (the segment engine, the review list) read marks after a cursor of their own,
 kept in ``(:ChangeCursor {name})``, looking back ``LOOKBACK`` before it, since a
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -49,6 +53,7 @@ __all__ = [
     "Mark",
     "MarkFollower",
     "mark_changed_tx",
+    "mark_evaluated_tx",
     "marks_since",
     "prune_marks",
     "read_cursor",
@@ -74,6 +79,7 @@ class Mark:
     origin: str
     persons: tuple[str, ...]
     kinds: frozenset[str]
+    evaluated: bool = False
 
 
 async def mark_changed_tx(tx: Tx, persons: Iterable[str], kinds: Iterable[str]) -> Mark | None:
@@ -89,11 +95,25 @@ async def mark_changed_tx(tx: Tx, persons: Iterable[str], kinds: Iterable[str]) 
     return Mark(mark_id, int(at), ORIGIN, ids, what)
 
 
+async def mark_evaluated_tx(tx: Tx, ids: Iterable[str]) -> None:
+    """Flag these marks as answered, in the transaction that answers them."""
+    wanted = sorted(set(ids))
+    if wanted:
+        await tx.run("marks-evaluated", ids=wanted)
+
+
 async def marks_since(graph: Graph, after: int, *, limit: int = 1000) -> list[Mark]:
     """Marks stamped after ``after`` (epoch ms), oldest first."""
     rows = await graph.query("person-changes-since", after=after, limit=limit)
     return [
-        Mark(r["id"], int(r["at"]), r["origin"], tuple(r["persons"]), frozenset(r["kinds"]))
+        Mark(
+            r["id"],
+            int(r["at"]),
+            r["origin"],
+            tuple(r["persons"]),
+            frozenset(r["kinds"]),
+            bool(r["evaluated"]),
+        )
         for r in rows
     ]
 
@@ -119,9 +139,15 @@ class MarkFollower:
     stays open until the consumer has ``finish``ed its parts (a part per person, say);
     the cursor ``name`` is saved only up to the oldest open mark."""
 
-    def __init__(self, graph: Graph, name: str) -> None:
+    def __init__(self, graph: Graph, name: str, *, grace: float | None = None) -> None:
         self.graph = graph
         self.name = name
+        #: With ``grace`` (seconds), marks are left to the process that wrote them: a
+        #: consumer whose transactions flag the marks they finish (``mark_evaluated_tx``)
+        #: takes another process's mark only when it is still unflagged after ``grace``
+        #: (the writer failed to), so a service with several workers handles each once.
+        self.grace_ms = None if grace is None else int(grace * 1000)
+        self.origin = ORIGIN  # the marks this process writes
         #: Marks taken and not finished: id -> [at, parts outstanding].
         self._open: dict[str, list[int]] = {}
         #: Marks taken (either road), id -> at: each is handled once.
@@ -149,6 +175,18 @@ class MarkFollower:
     def close(self, mark_id: str) -> None:
         self._open.pop(mark_id, None)
 
+    def outstanding(self, mark_id: str) -> int | None:
+        """The parts of an open mark left to finish; None if it is not open."""
+        slot = self._open.get(mark_id)
+        return None if slot is None else slot[1]
+
+    def _leaves(self, mark: Mark, due: int) -> bool:
+        """Whether the catch-up leaves ``mark`` to the process that wrote it (for now:
+        it is read again while within the look-back)."""
+        if self.grace_ms is None or mark.origin == self.origin:
+            return False
+        return mark.evaluated or mark.at > due
+
     async def load(self) -> None:
         """Start from the saved cursor (at the service's start)."""
         self._saved = await read_cursor(self.graph, self.name)
@@ -158,11 +196,13 @@ class MarkFollower:
         """The marks committed since the last round that no road has taken yet, now
         taken (a part per person); then the cursor is saved as far as it may be."""
         after = max(0, self.read_from - _LOOKBACK_MS)
+        # Server time of the marks against this host's clock: both are real time.
+        due = int(time.time() * 1000) - (self.grace_ms or 0)
         taken: list[Mark] = []
         while True:
             found = await marks_since(self.graph, after, limit=_PAGE)
             for mark in found:
-                if self.take(mark, len(mark.persons)):
+                if not self._leaves(mark, due) and self.take(mark, len(mark.persons)):
                     taken.append(mark)
                 self.read_from = max(self.read_from, mark.at)
             if len(found) < _PAGE:
@@ -174,8 +214,10 @@ class MarkFollower:
         return taken
 
     async def save(self) -> None:
-        """Save how far every mark is finished: up to the oldest one still open."""
-        position = min([self.read_from, *(at for at, _ in self._open.values())])
+        """Save how far every mark is finished: up to the oldest one still open, and
+        no later than the marks of other processes that may still be left to this one."""
+        horizon = self.read_from - (self.grace_ms or 0)
+        position = min([horizon, *(at for at, _ in self._open.values())])
         if position > 0 and (self._saved is None or position > self._saved):
             await save_cursor(self.graph, self.name, position)
             self._saved = position

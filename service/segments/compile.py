@@ -51,6 +51,13 @@ class Plan:
     #: The kinds of change that can alter the verdict ("event:*": any event).
     depends: frozenset[str]
 
+    @property
+    def consents(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The (purpose, channels) the rule's consent conditions weigh: what a delivery
+        may use to contact the person (service/segments/membership.py)."""
+        found = {(a["purpose"], tuple(a["channels"])) for a in self.atoms if a["kind"] == "consent"}
+        return sorted(found)
+
     def concerns(self, kinds: frozenset[str] | set[str]) -> bool:
         """Whether a change of these kinds can alter this rule's verdict."""
         for kind in kinds:

@@ -12,6 +12,12 @@ which every write commits with itself, by two roads:
   evaluation a crash lost are evaluated too. The cursor (``ChangeCursor {name:
   'segments'}``) is saved only up to the oldest mark not yet evaluated.
 
+A service with several workers (processes) runs one engine in each, and each one's
+catch-up reads every mark: a mark of another process is taken only once it is older
+than ``grace`` and not flagged evaluated (the transaction that finishes a mark flags it),
+so each write is evaluated once, by the process that wrote it, unless that process
+fails to within ``grace``.
+
 Several workers take queued persons, a batch each, never a person another worker holds,
 and evaluate in one transaction per batch (membership.py) only the segments the
 changes can concern (``Plan.concerns``), then publish the committed changes to
@@ -55,6 +61,9 @@ log = logging.getLogger("omnid")
 _BACKFILL_BATCH = 500
 #: The catch-up's cursor among the changed-persons consumers.
 CURSOR = "segments"
+#: How long another process has to evaluate its own marks before this one does (less
+#: than the look-back, so the catch-up still reads the mark once it may take it).
+GRACE = marks.LOOKBACK.total_seconds() / 2
 
 
 @dataclass(slots=True)
@@ -87,6 +96,7 @@ class SegmentEngine:
         catch_up_interval: float = 0.5,
         workers: int = 4,
         batch: int = 100,
+        grace: float = GRACE,
     ) -> None:
         settings = graph.settings
         # The same driver, its own Graph: its background statements (scheduler, drainer,
@@ -112,7 +122,7 @@ class SegmentEngine:
         self._pending: dict[str, _Pending] = {}
         self._busy: set[str] = set()
         #: Marks taken by either road, each once, open until its persons are evaluated.
-        self.marks = marks.MarkFollower(graph, CURSOR)
+        self.marks = marks.MarkFollower(graph, CURSOR, grace=grace)
         self._signal = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -227,7 +237,7 @@ class SegmentEngine:
     async def finish_drop(self, name: str) -> None:
         """Send the exits of a dropping segment's members, a batch per transaction, then
         remove it. Resumed at the next start if interrupted."""
-        version = (await self.segment(name)).version
+        segment = await self.segment(name)
         while True:
             persons = await self.graph.query(
                 "segment-leave-page", segment=name, limit=_BACKFILL_BATCH
@@ -236,7 +246,7 @@ class SegmentEngine:
                 break
             async with self._holding(persons) as held:
                 changes = await self.graph.write(
-                    leave_tx, name, version, held, self.clock.now(), self.targets
+                    leave_tx, segment, held, self.clock.now(), self.targets
                 )
             self._published(changes)
             if not held:
@@ -303,9 +313,24 @@ class SegmentEngine:
             else:
                 items.extend(entry.items.values())
         changes = await evaluate_persons(
-            self.graph, checks, now=self.clock.now(), targets=self.targets, items=items
+            self.graph,
+            checks,
+            now=self.clock.now(),
+            targets=self.targets,
+            items=items,
+            answers=self._answered(batch),
         )
         self._published(changes)
+
+    def _answered(self, batch: dict[str, _Pending]) -> list[str]:
+        """The marks this batch finishes (no other of their persons left to evaluate)."""
+        left: dict[str, int] = {}
+        for entry in batch.values():
+            for mark in entry.marks:
+                outstanding = self.marks.outstanding(mark)
+                if outstanding is not None:
+                    left[mark] = left.get(mark, outstanding) - 1
+        return sorted(m for m, n in left.items() if n <= 0)
 
     def _finished(self, batch: dict[str, _Pending]) -> None:
         for entry in batch.values():

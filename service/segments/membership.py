@@ -1,6 +1,12 @@
 """Membership of touched persons: evaluate, compare with the stored state, write the
 changes and their outbox rows in one transaction.
 
+A change carries the person's contact points that the segment's purpose may use, by the
+person's effective consent (``service/read/consents.py``, as ``Person.contactable``
+answers): the phones and emails allowed for the (purpose, channel) of each consent
+condition of the rule, and those deciding consents themselves. A rule without a consent
+condition carries no contact point: no consent means not contactable.
+
 One write transaction per evaluation does it all: the new membership states (with
 ``since`` and the next time a window closes), the history of entries and exits
 (``SegmentChange``) and one ``WebhookDelivery`` per interested target. A crash before
@@ -18,7 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from service.identity.changes import mark_evaluated_tx
 from service.identity.contract import Item
+from service.read.consents import ConsentView, PersonConsents, consents_of_tx
 from service.segments.compile import verdict
 from service.segments.store import Segment
 from service.segments.webhooks import WebhookTarget
@@ -51,20 +59,52 @@ class Change:
     #: The newest event that made a condition hold ({key, type, channel, at}); None
     #: for an exit by time or for a change no event explains.
     cause: dict[str, Any] | None
+    #: The contact points the segment's purpose may use (by consent), and the
+    #: effective consents that decide it.
     phones: tuple[str, ...]
     emails: tuple[str, ...]
+    consents: tuple[ConsentView, ...] = ()
 
     def payload(self) -> dict[str, Any]:
         """What subscribers and webhooks receive."""
+        consents = [
+            {
+                "purpose": c.purpose,
+                "channel": c.channel,
+                "status": c.status,
+                "at": c.at.isoformat(),
+                "source": c.source,
+                "id": c.id,
+            }
+            for c in self.consents
+        ]
         return {
             "id": self.id,
             "change": self.change,
             "segment": self.segment,
             "version": self.version,
             "at": self.at.isoformat(),
-            "person": {"id": self.person, "phones": list(self.phones), "emails": list(self.emails)},
+            "person": {
+                "id": self.person,
+                "phones": list(self.phones),
+                "emails": list(self.emails),
+                "consents": consents,
+            },
             "event": self.cause,
         }
+
+
+def _contacts(
+    mine: PersonConsents, scopes: Sequence[tuple[str, tuple[str, ...]]]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[ConsentView, ...]]:
+    """Phones, emails and deciding consents of a person for a segment's consent scopes."""
+    points = [p for purpose, channels in scopes for p in mine.allowed(purpose, channels)]
+    deciding = {c.key: c for purpose, ch in scopes for c in mine.deciding(purpose, ch)}
+    return (
+        tuple(sorted({p.value for p in points if p.type == "PHONE"})),
+        tuple(sorted({p.value for p in points if p.type == "EMAIL"})),
+        tuple(sorted(deciding.values(), key=lambda c: (c.purpose, c.channel))),
+    )
 
 
 def projection_rows(items: Sequence[Item], attributes: frozenset[str]) -> list[dict[str, Any]]:
@@ -94,8 +134,11 @@ async def evaluate_persons(
     now: datetime,
     targets: Sequence[WebhookTarget] = (),
     items: Sequence[Item] | None = None,
+    answers: Sequence[str] = (),
 ) -> list[Change]:
     """Re-evaluate each person of ``checks`` in its segments; the committed changes.
+    ``answers``: changed-persons marks this evaluation finishes, flagged in its
+    transaction (service/identity/changes.py).
 
     Persons merged into another (aliases now) hand their memberships to the survivor
     first, keeping ``since``. ``items``: the items just written, whose attributes are
@@ -105,7 +148,7 @@ async def evaluate_persons(
     wanted = {p: list(s) for p, s in checks.items() if p and s}
     if not wanted:
         return []
-    return await graph.write(_evaluate_tx, wanted, now, targets, items)
+    return await graph.write(_evaluate_tx, wanted, now, targets, items, answers)
 
 
 def every(persons: Sequence[str], segments: Sequence[Segment]) -> dict[str, Sequence[Segment]]:
@@ -119,8 +162,10 @@ async def _evaluate_tx(
     now: datetime,
     targets: Sequence[WebhookTarget],
     items: Sequence[Item] | None,
+    answers: Sequence[str],
 ) -> list[Change]:
     persons = sorted(checks)
+    await mark_evaluated_tx(tx, answers)
     await tx.run("transfer-merged-memberships", persons=persons)
     segments = list({s.name: s for ss in checks.values() for s in ss}.values())
     await _project(tx, persons, segments, items)
@@ -152,29 +197,28 @@ async def _evaluate_tx(
         await tx.run("apply-memberships", upserts=upserts, deletes=deletes)
     if not changed:
         return []
-    changes = await _changes(tx, changed, {s.name: s.version for s in segments}, now)
+    changes = await _changes(tx, changed, {s.name: s for s in segments}, now)
     await _record(tx, changes, targets)
     return changes
 
 
 async def leave_tx(
     tx: Tx,
-    segment: str,
-    version: int,
+    segment: Segment,
     persons: Sequence[str],
     now: datetime,
     targets: Sequence[WebhookTarget],
 ) -> list[Change]:
     """These persons leave ``segment`` (it is being dropped): their membership states
     go, each member's exit is recorded and sent like any other."""
-    stored = await tx.run("memberships-of", persons=list(persons), segments=[segment])
+    stored = await tx.run("memberships-of", persons=list(persons), segments=[segment.name])
     await tx.run("apply-memberships", upserts=[], deletes=[r["key"] for r in stored])
     changed: list[tuple[str, str, ChangeKind, Any]] = [
-        (segment, r["person"], "LEFT", None) for r in stored if r["member"]
+        (segment.name, r["person"], "LEFT", None) for r in stored if r["member"]
     ]
     if not changed:
         return []
-    changes = await _changes(tx, changed, {segment: version}, now)
+    changes = await _changes(tx, changed, {segment.name: segment}, now)
     await _record(tx, changes, targets)
     return changes
 
@@ -255,26 +299,30 @@ def _diff(
 async def _changes(
     tx: Tx,
     changed: list[tuple[str, str, ChangeKind, Any]],
-    version: Mapping[str, int],
+    segments: Mapping[str, Segment],
     now: datetime,
 ) -> list[Change]:
-    persons = sorted({person for _, person, _, _ in changed})
-    contacts = {r["person"]: r for r in await tx.run("contacts-of", persons=persons)}
+    # Only persons whose segments weigh a consent can be contacted: read theirs.
+    persons = sorted({p for s, p, _, _ in changed if segments[s].plan.consents})
+    consents = dict(zip(persons, await consents_of_tx(tx, persons), strict=True)) if persons else {}
     changes = []
     for segment, person, kind, cause in changed:
-        contact = contacts.get(person, {})
+        scopes = segments[segment].plan.consents
+        mine = consents.get(person)
+        phones, emails, deciding = _contacts(mine, scopes) if mine else ((), (), ())
         changes.append(
             Change(
                 id=str(uuid.uuid4()),
                 seq=_next_seq(),
                 segment=segment,
-                version=version[segment],
+                version=segments[segment].version,
                 person=person,
                 change=kind,
                 at=now,
                 cause=cause if kind == "ENTERED" else None,
-                phones=tuple(contact.get("phones", ())),
-                emails=tuple(contact.get("emails", ())),
+                phones=phones,
+                emails=emails,
+                consents=deciding,
             )
         )
     return changes

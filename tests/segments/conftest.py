@@ -24,6 +24,32 @@ TRAVELLING_ABROAD = {
     },
 }
 
+#: The issue's example: abroad, and marketing by SMS granted (its deliveries carry the
+#: phones that consent allows).
+ABROAD_WITH_SMS = {
+    "name": "abroad-sms",
+    "rule": {
+        "all": [
+            TRAVELLING_ABROAD["rule"],
+            {"consent": {"purpose": "marketing", "channel": "SMS"}},
+        ]
+    },
+}
+
+
+def consent(n: int, id: str, status: str, minutes_ago: int) -> dict[str, Any]:
+    """A marketing-by-SMS consent through customer ``n``'s phone."""
+    return {
+        "kind": "consent",
+        "source": "app",
+        "id": id,
+        "identifiers": [{"type": "PHONE", "value": f"+3460012{n:04d}"}],
+        "purpose": "marketing",
+        "channel": "SMS",
+        "status": status,
+        "at": (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(),
+    }
+
 
 def customer(n: int = 1, country: str = "ES") -> dict[str, Any]:
     return {

@@ -26,7 +26,7 @@ from service.segments import ManualClock, SegmentEngine
 from service.segments.webhooks import verify
 from service.settings import DEV_API_KEY
 from service.store.graph import Graph
-from tests.segments.conftest import TRAVELLING_ABROAD, customer, payment
+from tests.segments.conftest import ABROAD_WITH_SMS, TRAVELLING_ABROAD, consent, customer, payment
 
 SECRET = "a-webhook-secret-of-some-length"
 READ_KEY = "segments-read-key"
@@ -138,7 +138,8 @@ async def subscribed(svc: Service, names: list[str]) -> AsyncIterator[AsyncWebSo
         assert (await ws.receive_json())["type"] == "connection_ack"
         query = (
             "subscription($names: [String!]) { segmentChanges(names: $names) "
-            "{ change segment person { id phones emails } event { key type } } }"
+            "{ change segment person { id phones emails consents { purpose channel status } } "
+            "event { key type } } }"
         )
         await ws.send_json(
             {
@@ -153,6 +154,7 @@ async def subscribed(svc: Service, names: list[str]) -> AsyncIterator[AsyncWebSo
 
 DEFINE = "mutation($d: JSON!) { defineSegment(definition: $d) { name version status } }"
 RECORD = "mutation($items: [RecordInput!]!) { upsertRecords(items: $items) { status personId } }"
+CONSENTS = "mutation($items: [ConsentInput!]!) { recordConsents(items: $items) { status } }"
 EVENTS = "mutation($items: [EventInput!]!) { recordEvents(items: $items) { status personId } }"
 
 
@@ -193,11 +195,19 @@ async def _ready(svc: Service, name: str) -> None:
 async def test_the_hotel_story_end_to_end(graph: Graph) -> None:
     receiver = Receiver()
     async with _serving(receiver.app(), receiver.port), service(graph, receiver) as svc:
-        defined = await svc.gql(DEFINE, {"d": TRAVELLING_ABROAD})
+        defined = await svc.gql(DEFINE, {"d": ABROAD_WITH_SMS})
         assert defined["data"]["defineSegment"]["version"] == 1, defined
-        await _ready(svc, "travelling-abroad")
-        await svc.gql(RECORD, {"items": [_record_input(7)]})
-        async with subscribed(svc, ["travelling-abroad"]) as ws:
+        await _ready(svc, "abroad-sms")
+        # Two phones; marketing by SMS granted through the first one only.
+        record = _record_input(7)
+        record["identifiers"] = [*record["identifiers"], {"type": "PHONE", "value": "+34699000007"}]
+        await svc.gql(RECORD, {"items": [record]})
+        granted = {k: v for k, v in consent(7, "sms-7", "granted", 60).items() if k != "kind"}
+        granted["status"] = "GRANTED"
+        assert (await svc.gql(CONSENTS, {"items": [granted]}))["data"]["recordConsents"] == [
+            {"status": "OK"}
+        ]
+        async with subscribed(svc, ["abroad-sms"]) as ws:
             paid = await svc.gql(EVENTS, {"items": [_payment_input(7, "hotel-1", "PT")]})
             person = paid["data"]["recordEvents"][0]["personId"]
             message = await asyncio.wait_for(ws.receive_json(), 10)
@@ -206,21 +216,25 @@ async def test_the_hotel_story_end_to_end(graph: Graph) -> None:
             assert entered["person"] == {
                 "id": person,
                 "phones": ["+34600120007"],
-                "emails": ["c7@example.com"],
+                "emails": [],
+                "consents": [{"purpose": "marketing", "channel": "SMS", "status": "GRANTED"}],
             }
             assert entered["event"] == {"key": "event/cards/hotel-1", "type": "card_payment"}
 
             await _until(lambda: _received(receiver, 1))
             hook = receiver.received[0]
-            assert (hook["change"], hook["segment"]) == ("ENTERED", "travelling-abroad")
-            assert hook["person"]["phones"] == ["+34600120007"]
+            assert (hook["change"], hook["segment"]) == ("ENTERED", "abroad-sms")
+            assert (hook["person"]["phones"], hook["person"]["emails"]) == (["+34600120007"], [])
+            assert [(c["channel"], c["status"], c["id"]) for c in hook["person"]["consents"]] == [
+                ("SMS", "granted", "sms-7")
+            ]
 
             view = await svc.gql(
                 "query($p: ID!, $n: String!) { person(id: $p) { segments { segment } } "
                 "segment(name: $n) { size members(first: 5) { nodes { personId } } } }",
-                {"p": person, "n": "travelling-abroad"},
+                {"p": person, "n": "abroad-sms"},
             )
-            assert view["data"]["person"]["segments"] == [{"segment": "travelling-abroad"}]
+            assert view["data"]["person"]["segments"] == [{"segment": "abroad-sms"}]
             assert view["data"]["segment"]["size"] == 1
             assert view["data"]["segment"]["members"]["nodes"] == [{"personId": person}]
 

@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
+from service.identity import changes
 from service.identity.ingest import Ingestor
 from service.privacy.ingest import PrivacyIngestor
 from service.segments import ManualClock, SegmentEngine
 from service.store.graph import Graph
-from tests.segments.conftest import TRAVELLING_ABROAD, Rig, customer, payment
-
-ABROAD_WITH_SMS = {
-    "name": "abroad-sms",
-    "rule": {
-        "all": [
-            TRAVELLING_ABROAD["rule"],
-            {"consent": {"purpose": "marketing", "channel": "SMS"}},
-        ]
-    },
-}
-
-
-def consent(n: int, id: str, status: str, minutes_ago: int) -> dict[str, Any]:
-    return {
-        "kind": "consent",
-        "source": "app",
-        "id": id,
-        "identifiers": [{"type": "PHONE", "value": f"+3460012{n:04d}"}],
-        "purpose": "marketing",
-        "channel": "SMS",
-        "status": status,
-        "at": (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(),
-    }
+from tests.segments.conftest import (
+    ABROAD_WITH_SMS,
+    TRAVELLING_ABROAD,
+    Rig,
+    consent,
+    customer,
+    payment,
+)
 
 
 async def _size(graph: Graph, name: str) -> int:
@@ -52,7 +38,11 @@ async def test_travelling_abroad_with_sms_consent_enters_on_the_grant_and_leaves
     report = await ingestor.ingest_batch([consent(1, "k1", "granted", 10)])
     assert not report.errors
     entered = await asyncio.wait_for(first, 10)
-    assert (entered.change, entered.phones) == ("ENTERED", ("+34600120001",))
+    # The SMS grant allows the phone it was given through, not the email.
+    assert (entered.change, entered.phones, entered.emails) == ("ENTERED", ("+34600120001",), ())
+    assert [(c.purpose, c.channel, c.status) for c in entered.consents] == [
+        ("marketing", "SMS", "granted")
+    ]
     # An older withdrawal arriving late changes nothing; a newer one makes it leave.
     await ingestor.ingest_batch([consent(1, "k0", "withdrawn", 60)])
     await rig.engine.settle()
@@ -61,6 +51,29 @@ async def test_travelling_abroad_with_sms_consent_enters_on_the_grant_and_leaves
     await ingestor.ingest_batch([consent(1, "k2", "withdrawn", 1)])
     left = await asyncio.wait_for(nxt, 10)
     assert (left.change, left.person) == ("LEFT", entered.person)
+    await changes.aclose()
+
+
+async def test_a_delivery_carries_only_the_phone_the_sms_consent_allows(rig: Rig) -> None:
+    await rig.engine.define(ABROAD_WITH_SMS)
+    two_phones = customer(1)
+    two_phones["identifiers"].append({"type": "PHONE", "value": "+34699000001"})
+    await rig.write(two_phones, payment(1, "p1", "FR"))
+    changes = rig.engine.feed.subscribe(["abroad-sms"])
+    first = asyncio.ensure_future(anext(changes))
+    # A grant through the first phone, and an ALL consent for another purpose: neither
+    # the second phone nor the email may be used for marketing by SMS.
+    other = consent(1, "k9", "granted", 5) | {"purpose": "profiling", "channel": "ALL"}
+    report = await PrivacyIngestor(rig.graph, on_commit=rig.engine.on_commit).ingest_batch(
+        [consent(1, "k1", "granted", 10), other]
+    )
+    assert not report.errors, [r.error for r in report.errors]
+    entered = await asyncio.wait_for(first, 10)
+    assert (entered.phones, entered.emails) == (("+34600120001",), ())
+    assert [(c.purpose, c.channel, c.id) for c in entered.consents] == [("marketing", "SMS", "k1")]
+    person = entered.payload()["person"]
+    assert person["phones"] == ["+34600120001"] and person["emails"] == []
+    assert [(c["channel"], c["status"]) for c in person["consents"]] == [("SMS", "granted")]
     await changes.aclose()
 
 
@@ -120,3 +133,28 @@ async def test_writes_the_engine_did_not_see_are_evaluated_when_it_starts(graph:
         assert await graph.query("change-cursor", consumer="segments") is not None
     finally:
         await engine.stop()
+
+
+async def test_another_process_leaves_marks_the_writer_evaluated(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two service workers: the writer's engine hears of its write; the other one's
+    # catch-up reads the same mark and must leave it (it was evaluated, once).
+    writer = SegmentEngine(graph, clock=ManualClock(), targets=[], scheduler_interval=3600)
+    await writer.define(TRAVELLING_ABROAD)
+    await writer.backfill("travelling-abroad")
+    other = SegmentEngine(graph, clock=ManualClock(), targets=[], grace=0)
+    monkeypatch.setattr(changes, "ORIGIN", "writer-process")  # what the writer stamps
+    await writer.start()
+    try:
+        await Ingestor(graph, on_commit=writer.on_commit).ingest_batch(
+            [customer(1), payment(1, "p1", "FR")]
+        )
+        await writer.settle()
+        assert await _size(graph, "travelling-abroad") == 1
+        assert await other.catch_up() == 0
+    finally:
+        await writer.stop()
+    # A write of a process with no engine (an import) is evaluated by the others.
+    await Ingestor(graph).ingest_batch([payment(1, "p2", "FR")])
+    assert await other.catch_up() == 1

@@ -33,7 +33,8 @@ async def test_a_payment_abroad_enters_and_the_window_closing_leaves(rig: Rig) -
     await rig.write(payment(1, "p1", "FR"), payment(2, "p2", "ES"))
     entered = await asyncio.wait_for(first, 5)
     assert entered.change == "ENTERED"
-    assert entered.phones == ("+34600120001",)
+    # No consent condition in the rule: no contact point may be used.
+    assert (entered.phones, entered.emails, entered.consents) == ((), (), ())
     assert entered.cause is not None and entered.cause["key"] == "event/cards/p1"
     members = await rig.graph.query(
         "segment-members", segment="travelling-abroad", after="", limit=10

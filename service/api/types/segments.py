@@ -15,6 +15,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from service.api.context import Context
+from service.api.types.privacy import Consent
 from service.errors import GraphUnavailable, NotFound
 from service.segments import read as segread
 from service.segments.engine import SegmentEngine
@@ -138,11 +139,18 @@ class SegmentHistoryEntry:
     cause_event: str | None = strawberry.field(description="Key of the event that caused it.")
 
 
-@strawberry.type(description="A person as a segment change carries them: id and contact points.")
+@strawberry.type(
+    description=(
+        "A person as a segment change carries them: id, the contact points the segment's "
+        "consent conditions allow (none when its rule weighs no consent), and those "
+        "effective consents."
+    )
+)
 class SegmentPerson:
     id: strawberry.ID
     phones: list[str]
     emails: list[str]
+    consents: list[Consent]
 
 
 @strawberry.type(description="The event that made a condition hold.")
@@ -173,7 +181,10 @@ class SegmentChange:
             version=c.version,
             at=c.at,
             person=SegmentPerson(
-                id=strawberry.ID(c.person), phones=list(c.phones), emails=list(c.emails)
+                id=strawberry.ID(c.person),
+                phones=list(c.phones),
+                emails=list(c.emails),
+                consents=[Consent.of(v) for v in c.consents],
             ),
             event=SegmentCause(
                 key=cause["key"],
