@@ -3,6 +3,11 @@
 // subject-access export. Run by service/privacy/. Suppressed values are HMAC-SHA256
 // hashes of identifier keys (hex): never the values.
 
+// name: schema-webhook-delivery-person!
+// An erasure finds the person's webhook deliveries (sent or waiting) by person id.
+CREATE RANGE INDEX webhook_delivery_person IF NOT EXISTS
+FOR (d:WebhookDelivery) ON (d.person);
+
 // name: erasure-scope^(id)
 // The person to erase, by its id or an alias of it, write-locked (version bumped):
 // its records and events, the identifiers they carry, its own and those its consents
@@ -73,7 +78,7 @@ RETURN null AS id, [] AS items,
        } AS links,
        [] AS aliases;
 
-// name: erasure-finish^(keys, aliases, absorbed, identifiers, links, hashes, now, receipt)
+// name: erasure-finish^(keys, persons, aliases, absorbed, identifiers, links, hashes, now, receipt)
 // Everything an erasure does once the write path has emptied the person's items, in
 // one statement (each round trip is latency every erasure pays):
 // 1. the emptied records and events go, with the persons they were left in (each
@@ -92,7 +97,12 @@ RETURN null AS id, [] AS items,
 // 3. each identifier gone from the graph is remembered by its hash (`hashes`: {key,
 //    hash} for each of hers), each its own node: nothing every erasure writes (a
 //    counter) makes concurrent erasures wait on each other;
-// 4. the receipt: `receipt` (who, why, when, what the person held) completed with the
+// 4. what segments hold of the person (`persons`: its id and its aliases'): its
+//    membership states, the history of its entries and exits (their payload carries its
+//    contact points and the events that made it enter) and their webhook deliveries,
+//    sent or waiting (a waiting one is never sent). The segment engine, told of the
+//    erasure by its mark, then finds nothing of the person to leave;
+// 5. the receipt: `receipt` (who, why, when, what the person held) completed with the
 //    counts: no personal value.
 // Returns the counts and the hashes suppressed.
 CALL () {
@@ -190,6 +200,21 @@ CALL () {
         WHEN NOT coalesce(lastHers, false) OR last IS NULL THEN x.lastSeen
         ELSE last END
   RETURN count(*) AS settled
+}
+CALL () {
+  UNWIND $persons AS id
+  CALL (id) {
+    MATCH (m:Membership {person: id})
+    DETACH DELETE m
+  }
+  CALL (id) {
+    MATCH (c:SegmentChange {person: id})
+    DETACH DELETE c
+  }
+  CALL (id) {
+    MATCH (d:WebhookDelivery {person: id})
+    DETACH DELETE d
+  }
 }
 CALL () {
   UNWIND $identifiers AS k

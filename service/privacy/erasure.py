@@ -7,8 +7,10 @@ an identifier from a record: values shared with other customers are re-evaluated
 (a phone that was "shared" only because of this person links again, and the persons it
 joins merge), identifiers nobody carries any more are deleted. What is left is then
 deleted: the emptied items and the persons they were left in, the identifiers kept only
-for consents, those consents, and the aliases of persons merged into this one. Values
-other customers still carry (a household address) stay, without this person's links.
+for consents, those consents, the aliases of persons merged into this one, and what
+segments hold of the person (memberships, entries and exits, webhook deliveries sent or
+waiting). Values other customers still carry (a household address) stay, without this
+person's links.
 
 Each identifier the erasure deleted is kept as a keyed hash (``Suppression``) so later
 items do not bring it back, and a receipt records who asked, why and how much went:
@@ -276,6 +278,7 @@ async def _erase_tx(
     done = await tx.run(
         "erasure-finish",
         keys=sorted(i["key"] for i in items),
+        persons=[scope["id"], *sorted(scope["aliases"])] if scope["id"] else [],
         aliases=sorted(scope["aliases"]),
         absorbed=absorbed,
         identifiers=keys,
