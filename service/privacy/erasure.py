@@ -275,18 +275,19 @@ async def _erase_tx(
         aliases=0,
         suppressed=0,
     )
-    done = await tx.run(
-        "erasure-finish",
-        keys=sorted(i["key"] for i in items),
-        persons=[scope["id"], *sorted(scope["aliases"])] if scope["id"] else [],
-        aliases=sorted(scope["aliases"]),
-        absorbed=absorbed,
-        identifiers=keys,
-        links=scope["links"],
-        hashes=[{"key": k, "hash": suppression.hash(k)} for k in keys],
-        now=now,
-        receipt=receipt.to_dict(),
-    )
+    # One map, not nine list parameters: see erasure-finish (its plan is cached once).
+    erasure = {
+        "keys": sorted(i["key"] for i in items),
+        "persons": [scope["id"], *sorted(scope["aliases"])] if scope["id"] else [],
+        "aliases": sorted(scope["aliases"]),
+        "absorbed": absorbed,
+        "identifiers": keys,
+        "links": scope["links"],
+        "hashes": [{"key": k, "hash": suppression.hash(k)} for k in keys],
+        "now": now,
+        "receipt": receipt.to_dict(),
+    }
+    done = await tx.run("erasure-finish", erasure=erasure)
     hashes = sorted(done["suppressed"])
     counts = {"aliases": done["aliases"], "consents": done["consents"]}
     receipt = dataclasses.replace(
