@@ -7,8 +7,10 @@ an identifier from a record: values shared with other customers are re-evaluated
 (a phone that was "shared" only because of this person links again, and the persons it
 joins merge), identifiers nobody carries any more are deleted. What is left is then
 deleted: the emptied items and the persons they were left in, the identifiers kept only
-for consents, those consents, and the aliases of persons merged into this one. Values
-other customers still carry (a household address) stay, without this person's links.
+for consents, those consents, the aliases of persons merged into this one, and what
+segments hold of the person (memberships, entries and exits, webhook deliveries sent or
+waiting). Values other customers still carry (a household address) stay, without this
+person's links.
 
 Each identifier the erasure deleted is kept as a keyed hash (``Suppression``) so later
 items do not bring it back, and a receipt records who asked, why and how much went:
@@ -273,17 +275,19 @@ async def _erase_tx(
         aliases=0,
         suppressed=0,
     )
-    done = await tx.run(
-        "erasure-finish",
-        keys=sorted(i["key"] for i in items),
-        aliases=sorted(scope["aliases"]),
-        absorbed=absorbed,
-        identifiers=keys,
-        links=scope["links"],
-        hashes=[{"key": k, "hash": suppression.hash(k)} for k in keys],
-        now=now,
-        receipt=receipt.to_dict(),
-    )
+    # One map, not nine list parameters: see erasure-finish (its plan is cached once).
+    erasure = {
+        "keys": sorted(i["key"] for i in items),
+        "persons": [scope["id"], *sorted(scope["aliases"])] if scope["id"] else [],
+        "aliases": sorted(scope["aliases"]),
+        "absorbed": absorbed,
+        "identifiers": keys,
+        "links": scope["links"],
+        "hashes": [{"key": k, "hash": suppression.hash(k)} for k in keys],
+        "now": now,
+        "receipt": receipt.to_dict(),
+    }
+    done = await tx.run("erasure-finish", erasure=erasure)
     hashes = sorted(done["suppressed"])
     counts = {"aliases": done["aliases"], "consents": done["consents"]}
     receipt = dataclasses.replace(

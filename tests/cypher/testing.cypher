@@ -62,7 +62,8 @@ CALL () {
   WHERE NOT (n:Item OR n:Identifier OR n:Person OR n:PersonAlias OR n:Consent
              OR n:Suppressed OR n:SuppressionList OR n:ErasureReceipt
              OR n:Separation OR n:MatchKey OR n:MatchRejection OR n:MatchCursor
-             OR n:PersonChange OR n:ChangeCursor)
+             OR n:PersonChange OR n:ChangeCursor
+             OR n:Segment OR n:Membership OR n:SegmentChange OR n:WebhookDelivery)
   RETURN 'unknown node' AS problem, toString(elementId(n)) AS key
   UNION ALL
   MATCH (n:Person&PersonAlias)
@@ -168,3 +169,10 @@ ORDER BY what, key;
 SHOW TRANSACTIONS YIELD status, metaData
 WHERE status STARTS WITH 'Blocked' AND metaData.work = $work
 RETURN count(*) AS blocked;
+
+// name: testing-segment-traces^(persons)
+// What segments hold of these persons: membership states, entries and exits, webhook
+// deliveries (the erasure proof expects none).
+RETURN COUNT { MATCH (m:Membership) WHERE m.person IN $persons } AS memberships,
+       COUNT { MATCH (c:SegmentChange) WHERE c.person IN $persons } AS changes,
+       COUNT { MATCH (d:WebhookDelivery) WHERE d.person IN $persons } AS deliveries;
