@@ -99,9 +99,9 @@ class SegmentEngine:
         grace: float = GRACE,
     ) -> None:
         settings = graph.settings
-        # The same driver, its own Graph: its background statements (scheduler, drainer,
-        # definitions) do not count in the requests' ``graph.queries``.
-        graph = type(graph)(graph.driver, settings, graph.statements)
+        # The service's own Graph (its bookmarks, its timing hooks): the workers, the
+        # catch-up, the scheduler and the drainer start through ``in_background``, so
+        # their statements do not count in the requests' ``graph.queries``.
         self.graph = graph
         self.clock: Clock = clock or SystemClock()
         self.targets = list(targets if targets is not None else targets_from_settings(settings))
