@@ -7,16 +7,31 @@
 // filter it for every row; a plain `USING INDEX` allows that scan (tests/test_cypher.py
 // checks the hints).
 
-// name: lock-persons^(ids)
+// name: lock-persons^(ids, members)
 // Take the write lock on each person (ids sorted, so writers lock in one order) and
 // return its size (records, events and linking identifiers) and age, as parallel lists;
-// the age as a string, which the Python driver reads far faster than a DateTime.
-UNWIND $ids AS id
-MATCH (p:Person {id: id})
-USING INDEX SEEK p:Person(id)
-SET p.version = p.version + 1
-WITH p, COUNT { (p)<-[:OF]-() } AS size
-RETURN collect(p.id) AS ids, collect(size) AS sizes, collect(coalesce(toString(p.createdAt), '')) AS createdAt;
+// the age as a string, which the Python driver reads far faster than a DateTime. Then,
+// with every lock held, count the `members` ({id: element id, person}) that no longer
+// belong to the person the batch read for them: a batch reads a member's person before
+// it holds that person's lock, and Neo4j moves a member of a dense node (50 or more
+// relationships) without taking the member's lock, so only this second look can tell.
+CALL () {
+  UNWIND $ids AS id
+  MATCH (p:Person {id: id})
+  USING INDEX SEEK p:Person(id)
+  SET p.version = p.version + 1
+  WITH p, COUNT { (p)<-[:OF]-() } AS size
+  RETURN collect(p.id) AS ids, collect(size) AS sizes,
+         collect(coalesce(toString(p.createdAt), '')) AS createdAt
+}
+CALL () {
+  UNWIND $members AS m
+  MATCH (n) WHERE elementId(n) = m.id
+  OPTIONAL MATCH (n)-[:OF]->(q:Person)
+  WITH m, q WHERE q IS NULL OR q.id <> m.person
+  RETURN count(*) AS moved
+}
+RETURN ids, sizes, createdAt, moved;
 
 // name: person-members(ids)
 // Every member of the persons that may split, with the linking identifiers each
@@ -28,15 +43,15 @@ RETURN id AS person, n.key AS key, n:Item AS item,
        CASE WHEN n:Item THEN [(n)-[:HAS]->(x:Identifier WHERE x.linking) | x.key] ELSE [] END AS links;
 
 // name: items-of-identifiers(keys)
-// Records and events carrying identifiers that start linking again, with their person;
-// each item is locked so its person cannot change under us.
+// Records and events carrying identifiers that start linking again, with their person
+// and element id; each item is locked so its person cannot change under us.
 UNWIND $keys AS k
 MATCH (i:Identifier {key: k})<-[:HAS]-(it:Item)
 USING INDEX SEEK i:Identifier(key)
 SET it.version = coalesce(it.version, 0) + 1
 WITH k, it
 OPTIONAL MATCH (it)-[:OF]->(p:Person)
-RETURN k AS identifier, it.key AS item, p.id AS person;
+RETURN k AS identifier, it.key AS item, p.id AS person, elementId(it) AS id;
 
 // name: create-persons!(rows, now)
 // New persons (their members join them through attach-to-persons and assign-to-persons).

@@ -10,15 +10,22 @@ it holds, and only then does the first commit.
 from __future__ import annotations
 
 import asyncio
+import importlib
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from service.identity.contract import Item
 from service.identity.ingest import Ingestor
 from service.identity.resolution import BatchOutcome, resolve_batch_tx
 from service.privacy.ingest import PrivacyIngestor
 from service.store.graph import Graph, Tx
-from tests.partition import snapshot
-from tests.test_resolution_properties import record
+from tests.partition import assert_matches, reference, snapshot
+from tests.test_resolution_properties import event, record
+
+#: The module, not its ``regroup`` function the package exports under the same name.
+regroup_module = importlib.import_module("service.identity.resolution.regroup")
 
 PHONE = ("PHONE", "+34 610000001")
 #: Sorts before PHONE: the second writer seeks it (and waits for its lock) first.
@@ -103,3 +110,46 @@ async def test_a_consent_given_through_an_identifier_deleted_as_orphan_meanwhile
     assert ("THROUGH", "consent/newsletter/c1 -> EMAIL:only-this-record@example.org") in traces
     assert ("node", "EMAIL:only-this-record@example.org") in traces
     assert (await snapshot(graph)).items["record/crm/r1"] == {"PHONE:+34610000001"}
+
+
+async def test_a_new_member_joins_a_dense_person_while_it_splits(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+):
+    # A person of more than 50 members is a dense node: Neo4j adds a relationship to it
+    # without its lock. The splitter (r0 drops b, so b, r1 and c leave P) has locked P
+    # and read its members, and is held before it writes them back; meanwhile an event
+    # carrying c joins P. Before the fix the joiner committed at once and the splitter,
+    # deciding from members read before, moved c and left the event behind in P, one
+    # person apart from the only value it carries (the soak's lost merge). Now the
+    # joiner locks P too, so it waits, and finds c moved when it gets the lock.
+    a, b, c = ("EMAIL", "a@example.org"), ("EMAIL", "b@example.org"), ("EMAIL", "c@example.org")
+    items = [record("crm", "r0", [a, b]), record("crm", "r1", [b, c])]
+    items += [event("till", f"e{n}", [a]) for n in range(60)]
+    ingestor = Ingestor(graph)
+    assert (await ingestor.ingest_batch(items)).errors == []
+
+    read, release = asyncio.Event(), asyncio.Event()
+    write_back = regroup_module._write_back
+
+    async def held_write_back(*args: Any) -> Any:
+        if not release.is_set():
+            read.set()
+            await release.wait()
+        return await write_back(*args)
+
+    monkeypatch.setattr(regroup_module, "_write_back", held_write_back)
+    splitting = record("crm", "r0", [a])
+    splitter = asyncio.create_task(ingestor.ingest_batch([splitting]))
+    await asyncio.wait_for(read.wait(), timeout=60)
+    joining = event("till", "new", [c])
+    joiner = asyncio.create_task(ingestor.ingest_batch([joining]))
+    blocked = asyncio.create_task(_blocked(graph, "resolve_batch_tx"))
+    await asyncio.wait({joiner, blocked}, return_when=asyncio.FIRST_COMPLETED)
+    blocked.cancel()
+    release.set()
+    for report in (await splitter, await joiner):
+        assert report.errors == [], [(r.index, r.error) for r in report.errors]
+
+    snap = await snapshot(graph)
+    assert snap.person_of["event/till/new"] == snap.person_of["EMAIL:c@example.org"]
+    assert_matches(snap, reference([*items, splitting, joining]))

@@ -42,7 +42,6 @@ from service.errors import (
     NotFound,
     NotSeparable,
     OmnidError,
-    ResolutionConflict,
 )
 from service.identity.contract import RESERVED_SOURCE, Item, item_key
 from service.identity.identifiers import Identifier
@@ -52,7 +51,7 @@ from service.read.models import parse_time
 from service.steward.batch import Outcome, each
 from service.steward.cut import bridges
 from service.steward.matches.store import suggestion_tx
-from service.store.graph import Graph, Tx
+from service.store.graph import Graph, ReadChanged, Tx
 
 __all__ = [
     "OPERATOR_SOURCE",
@@ -516,7 +515,7 @@ async def _separate_tx(
     if after_a.person == after_b.person:
         # The person changed between reading its members and locking them: the cut was
         # computed on an older graph. Nothing is written (the transaction rolls back).
-        raise ResolutionConflict("the person changed while it was being separated; retry")
+        raise ReadChanged("the person changed while it was being separated")
     separation = Separation(
         id=sid,
         a=a.key,

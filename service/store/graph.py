@@ -12,6 +12,10 @@ return plain values. Driver errors leave this module translated into omnid's own
     TransientError after the retry budget   ResolutionConflict
     ConstraintError                         ResolutionConflict
 
+A transaction function that finds what it read has changed before it could lock it
+raises ``ReadChanged``: the transaction is rolled back and run again, as after a
+deadlock, within the same budget (then ResolutionConflict).
+
 Timing hooks, for benchmarks and profiling: set ``graph.on_statement`` to a callable and
 it is called after every named statement with the statement's name, the rows it was
 given and the seconds it took; ``graph.on_transaction`` after every managed transaction
@@ -55,9 +59,23 @@ from service.errors import GraphUnavailable, InvalidInput, ResolutionConflict
 from service.settings import Settings
 from service.store.cypher import Statement, Statements, load_statements
 
-__all__ = ["Graph", "StatementObserver", "TransactionObserver", "Tx", "in_background"]
+__all__ = [
+    "Graph",
+    "ReadChanged",
+    "StatementObserver",
+    "TransactionObserver",
+    "Tx",
+    "in_background",
+]
 
 log = logging.getLogger("omnid")
+
+
+class ReadChanged(Exception):
+    """Raised inside a write transaction's function: something it read changed before
+    it could lock it (Neo4j reads without locks). The transaction is rolled back and
+    run again, as after a deadlock."""
+
 
 #: Seconds a transaction may run on the server (the same as ``db.transaction.timeout``
 #: of the local server omnid installs).
@@ -461,6 +479,8 @@ class _Retry:
         self._down_until: float | None = None
 
     def delay(self, exc: BaseException) -> float | None:
+        if isinstance(exc, ReadChanged):
+            return self._transient_delay()
         if not isinstance(exc, neo4j_errors.Neo4jError | neo4j_errors.DriverError):
             return None
         if not exc.is_retryable():
@@ -471,9 +491,12 @@ class _Retry:
                 self._down_until = now + self._settings.unavailable_seconds
             delay = 0.25 * random.uniform(0.8, 1.2)
             return delay if now + delay < self._down_until else None
+        return self._transient_delay()
+
+    def _transient_delay(self) -> float | None:
         delay = self._transient * random.uniform(0.8, 1.2)
         self._transient = min(self._transient * 2, self._max_transient)
-        return delay if now + delay < self._transient_until else None
+        return delay if time.monotonic() + delay < self._transient_until else None
 
 
 def _metadata(work: str) -> dict[str, str]:
@@ -484,7 +507,7 @@ def _metadata(work: str) -> dict[str, str]:
 def _is_omnid_error(exc: BaseException) -> bool:
     """Driver errors that leave this module as omnid's own (the rest are bugs)."""
     return _is_connection_error(exc) or isinstance(
-        exc, neo4j_errors.TransientError | neo4j_errors.ConstraintError
+        exc, neo4j_errors.TransientError | neo4j_errors.ConstraintError | ReadChanged
     )
 
 
@@ -508,4 +531,7 @@ def _translate(exc: BaseException) -> Exception:
         )
     if isinstance(exc, neo4j_errors.ConstraintError):
         return ResolutionConflict("a concurrent write created the same node; retry the batch")
+    if isinstance(exc, ReadChanged):
+        log.warning("a write kept finding its reads changed after retries")
+        return ResolutionConflict("concurrent writes kept colliding; retry the batch")
     return GraphUnavailable(f"Neo4j is unavailable: {type(exc).__name__}")

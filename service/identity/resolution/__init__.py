@@ -24,11 +24,14 @@ Ids: the part with most members of an old person keeps its id (a merge keeps the
 person's id, the others become aliases); smaller parts of a split get new ids and
 remember where they came from.
 
-Concurrency: identifiers, items and then the persons the batch merges or splits are
-locked in sorted order inside the transaction; a change to any ``OF`` relationship locks
-both ends, so what we read after taking a lock cannot change under us (a person found
-through a locked member keeps that member, and so exists, until we commit). Deadlocks
-between writers surface as transient errors and the whole batch is retried by the driver.
+Concurrency: identifiers and items are locked (in key order) as they are written, then
+every person the batch involves (in id order). A member's person is read before that
+person is locked, and Neo4j moves a member of a dense node (50 or more relationships)
+without the member's lock, so with the persons locked the batch checks that every member
+it read is still theirs, and runs again if not (``ReadChanged``). Every change to a
+person's members is made holding that person's lock, so nothing read after this check
+changes under the batch. Deadlocks between writers surface as transient errors, and the
+whole batch is retried.
 """
 
 from __future__ import annotations

@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from service.errors import ResolutionConflict
 from service.identity.changes import Mark, mark_changed_tx
 from service.identity.partition import UnionFind
 from service.identity.resolution.ids import PersonIds, assign_person_ids
 from service.identity.resolution.items import Written
 from service.identity.resolution.outcome import BatchOutcome
 from service.identity.resolution.shared import Statuses
-from service.store.graph import Tx
+from service.store.graph import ReadChanged, Tx
 
 __all__ = ["Regrouped", "outcome", "regroup"]
 
@@ -68,13 +67,15 @@ class _Involved:
             return ("p", person)
         return ("n", key)
 
-    async def lock(self, tx: Tx, ids: set[str]) -> None:
-        """Write-lock persons in id order, reading their size and age."""
-        lock = await tx.run("lock-persons", ids=sorted(ids))
-        found = set(lock["ids"])
-        if found != ids:
-            # A person vanished between reading an OF edge and locking it: retry the batch.
-            raise ResolutionConflict("a person changed while this batch was resolving")
+    async def lock(self, tx: Tx, members: dict[str, str]) -> None:
+        """Write-lock every involved person in id order, reading their size and age,
+        and check that ``members`` (element id -> the person read for it) are still
+        theirs: if not, the batch decided on a graph that changed meanwhile and is run
+        again (``ReadChanged``)."""
+        rows = [{"id": node, "person": person} for node, person in sorted(members.items())]
+        lock = await tx.run("lock-persons", ids=sorted(self.persons), members=rows)
+        if set(lock["ids"]) != self.persons or lock["moved"]:
+            raise ReadChanged("a person changed while this batch was resolving")
         self.sizes.update(zip(lock["ids"], lock["sizes"], strict=True))
         self.ages.update(zip(lock["ids"], lock["createdAt"], strict=True))
 
@@ -108,13 +109,15 @@ async def _involved(tx: Tx, written: Written, statuses: Statuses) -> _Involved:
         for row in inv.relinked:
             inv.person_of[row["item"]] = row["person"]
     inv.persons = {p for p in inv.person_of.values() if p} | inv.splitting
-    # Persons are locked (and their size and age read) only where this batch decides
-    # something about them: those that may split, and those that meet another person.
-    # A person joined only by new members keeps its id whatever its size, and cannot
-    # change meanwhile: this transaction holds the lock of the member it was found by,
-    # and moving a member to another person, or deleting the person, needs that lock.
+    # Every person involved is locked, even one only joined by new members: Neo4j
+    # creates and deletes relationships of a dense node (50 or more) without its lock,
+    # so a concurrent split would otherwise read its members without the ones this
+    # batch adds, and leave them behind (tests/test_resolution_races.py).
+    if inv.persons:
+        members = {written.node_id[k]: p for k, p in written.person_of.items() if p}
+        members |= {row["id"]: row["person"] for row in inv.relinked if row["person"]}
+        await inv.lock(tx, members)
     if inv.splitting:
-        await inv.lock(tx, inv.splitting)
         inv.members = await tx.run("person-members", ids=sorted(inv.splitting))
     return inv
 
@@ -159,20 +162,18 @@ def _union(written: Written, statuses: Statuses, inv: _Involved) -> _Parts:
     return parts
 
 
-async def _holdings(
-    tx: Tx, groups: dict[Elem, list[Elem]], parts: _Parts, inv: _Involved
+def _holdings(
+    groups: dict[Elem, list[Elem]], parts: _Parts, inv: _Involved
 ) -> dict[Elem, dict[str, int]]:
-    """Per group, the members of each old person it holds. Persons that meet another
-    in a group are locked first: their size decides which id the group keeps."""
+    """Per group, the members of each old person it holds; a person that meets another
+    counts with its size (read when it was locked), which decides the id the group keeps."""
     meeting: set[str] = set()
     for elems in groups.values():
         owners = {parts.owner[e] for e in elems if e in parts.owner}
         if len(owners) > 1:
             meeting |= owners
-    if meeting - set(inv.sizes):
-        await inv.lock(tx, meeting - set(inv.sizes))
-        for pid in meeting - inv.splitting:
-            parts.weight[("p", pid)] = int(inv.sizes[pid])
+    for pid in meeting - inv.splitting:
+        parts.weight[("p", pid)] = int(inv.sizes[pid])
     holdings: dict[Elem, dict[str, int]] = {}
     for root, elems in groups.items():
         w: dict[str, int] = defaultdict(int)
@@ -244,7 +245,7 @@ async def regroup(tx: Tx, written: Written, statuses: Statuses, now: datetime) -
     inv = await _involved(tx, written, statuses)
     parts = _union(written, statuses, inv)
     groups = parts.uf.groups()
-    holdings = await _holdings(tx, groups, parts, inv)
+    holdings = _holdings(groups, parts, inv)
     ids = assign_person_ids(holdings, inv.ages, inv.persons)
     moved = await _write_back(tx, written, statuses, groups, parts, inv, ids, now)
 
