@@ -63,7 +63,7 @@ def bench_settings(**updates: Any) -> Settings:
 
 async def clear(graph: Graph) -> None:
     """Delete every node (constraints and indexes stay)."""
-    await graph.auto("delete-all")
+    await graph.wipe()
 
 
 async def prepare_empty_graph(graph: Graph, *, wipe: bool) -> None:

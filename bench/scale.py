@@ -132,16 +132,16 @@ async def main(args: argparse.Namespace) -> None:
     small_n, extra_n = args.online_items, max(1, args.online_items // 10)
     new_items, warm_items = _new_items(extra_n, args.seed + 1, "new"), _new_items(1000, 99, "w")
     async with Graph.connect(settings, STATEMENTS) as graph:
-        await graph.auto("delete-all")
+        await graph.wipe()
         await apply_schema(graph)
         await _online(graph, items[:1000])  # warm-up, then emptied
-        await graph.auto("delete-all")
+        await graph.wipe()
         empty_rate = await _online(graph, new_items)  # the baseline: an empty graph
-        await graph.auto("delete-all")
+        await graph.wipe()
         online_rate = await _online(graph, items[:small_n])
         small_lookups = {c: await _lookups(graph, _emails(items[:small_n], args.lookups, 1), c)
                          for c in (1, 16)}  # fmt: skip
-        await graph.auto("delete-all")
+        await graph.wipe()
     phases: dict[str, float] = {}
     started = time.perf_counter()
     report = await initial_load(

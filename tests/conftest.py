@@ -99,7 +99,7 @@ async def session_graph(settings: Settings) -> AsyncIterator[Graph]:
 
 
 async def clear_graph(graph: Graph) -> None:
-    await graph.auto("delete-all")
+    await graph.wipe()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ async def test_the_driver_debug_log_shows_no_parameter_value(
             [record("crm", "c-1", [("EMAIL", SECRET), ("PHONE", "+34 611 223 344")])]
         )
         found = await graph.query("persons-by-identifier", key=f"EMAIL:{SECRET}", limit=5)
-        await graph.auto("delete-all")
+        await graph.wipe()
     assert report.errors == [] and len(found) == 1
     runs = [r.getMessage() for r in caplog.records if "C: RUN" in r.getMessage()]
     # Every path that sends a statement logged it: managed, auto-commit and read.
@@ -42,7 +42,7 @@ async def test_auto_commit_statements_may_outlast_a_managed_transaction(
     # delete-all of a 1,000,000-item graph ran past the server's 120 s: CALL IN
     # TRANSACTIONS keeps its outer transaction open until the last batch commits.
     with caplog.at_level(logging.DEBUG, logger="neo4j"):
-        await graph.auto("delete-all")
+        await graph.wipe()
     runs = [r.getMessage() for r in caplog.records if "C: RUN" in r.getMessage()]
     assert any("DETACH DELETE" in m and "'tx_timeout': 3600000" in m for m in runs), runs
 

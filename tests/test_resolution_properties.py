@@ -151,7 +151,7 @@ async def send(ingestor: Ingestor, items: Sequence[Item], size: int) -> IngestRe
 
 
 async def fresh(graph: Graph) -> Ingestor:
-    await graph.auto("delete-all")
+    await graph.wipe()
     return Ingestor(graph)
 
 

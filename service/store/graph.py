@@ -392,6 +392,22 @@ class Graph:
         finally:
             observer(name, _rows(params), time.perf_counter() - started)
 
+    async def wipe(self) -> None:
+        """Delete everything (tests, benchmarks, a demo reset). ``delete-all`` is
+        idempotent, so a deadlock with a writer still running beside it (a server's
+        background work) is retried as a write's would be."""
+        retry = _Retry(self.settings, first_transient_delay=0.2, max_transient_delay=4.0)
+        while True:
+            try:
+                await self.auto("delete-all")
+                return
+            except neo4j_errors.TransientError as exc:
+                delay = retry.delay(exc)
+                if delay is None:
+                    raise _translate(exc) from None
+                log.warning("retrying delete-all after %s", type(exc).__name__)
+                await asyncio.sleep(delay)
+
     async def _auto(self, name: str, params: dict[str, Any]) -> Any:
         stmt = self.statements[name]
         self.count_statement()

@@ -1,16 +1,22 @@
 // Statements of the fault tests (tests/faults/): what a crash must never leave behind.
 
 // name: faults-leftovers
-// What a half-written batch would leave: a person none of whose members carries an
-// identifier, an item that carries none, an identifier that no item and no consent
-// holds (the orphan rule), an item or linking identifier in no person.
+// What a half-written batch would leave: a person with no member, an event that carries
+// no identifier (the contract requires one), a record that carries none yet shares a
+// person (a record may carry none, a correction can remove its last one: it is then a
+// person of its own), an identifier that no item and no consent holds (the orphan
+// rule), an item or linking identifier in no person.
 CALL () {
   MATCH (p:Person)
-  WHERE NOT EXISTS { (p)<-[:OF]-(:Item)-[:HAS]->(:Identifier) }
-  RETURN 'person without identifiers' AS problem, p.id AS key
+  WHERE NOT EXISTS { (p)<-[:OF]-() }
+  RETURN 'person without members' AS problem, p.id AS key
   UNION ALL
-  MATCH (n:Item) WHERE NOT EXISTS { (n)-[:HAS]->(:Identifier) }
-  RETURN 'item without identifiers' AS problem, n.key AS key
+  MATCH (n:Event) WHERE NOT EXISTS { (n)-[:HAS]->(:Identifier) }
+  RETURN 'event without identifiers' AS problem, n.key AS key
+  UNION ALL
+  MATCH (n:Record)-[:OF]->(p:Person)
+  WHERE NOT EXISTS { (n)-[:HAS]->(:Identifier) } AND COUNT { (p)<-[:OF]-() } > 1
+  RETURN 'record without identifiers in a shared person' AS problem, n.key AS key
   UNION ALL
   MATCH (x:Identifier)
   WHERE NOT EXISTS { (x)<-[:HAS]-(:Item) } AND NOT EXISTS { (x)<-[:THROUGH]-(:Consent) }

@@ -104,7 +104,7 @@ async def fault_graph(fault_server: FaultServer) -> AsyncIterator[Graph]:
     try:
         await graph.ping()
         await apply_schema(graph)
-        await graph.auto("delete-all")
+        await graph.wipe()
         yield graph
     finally:
         await graph.close()
@@ -129,8 +129,9 @@ async def graph_state(graph: Graph) -> tuple[tuple[str, int], Partition]:
 
 async def leftovers(graph: Graph) -> list[dict[str, Any]]:
     """What a half-written batch would leave (``faults-leftovers``): a person without
-    identifiers, an item without identifiers, an orphan identifier, an item or linking
-    identifier in no person. Empty on a sound graph."""
+    members, an event without identifiers, a record without any that shares a person,
+    an orphan identifier, an item or linking identifier in no person. Empty on a sound
+    graph."""
     rows: list[dict[str, Any]] = await graph.query("faults-leftovers")
     return rows
 

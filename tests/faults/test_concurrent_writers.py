@@ -171,7 +171,7 @@ async def test_writers_of_every_kind_at_once_end_like_one(
             base = _mutations(work.base)
 
             # one writer, one piece of work after the other
-            await graph.auto("delete-all")
+            await graph.wipe()
             await _batches(client, base)
             await _batches(client, batches)
             tally = await import_lines(PrivacyIngestor(graph), read_file(path), name=path.name)
@@ -182,7 +182,7 @@ async def test_writers_of_every_kind_at_once_end_like_one(
             alone_lines = await _lines(graph)
 
             # every writer at once
-            await graph.auto("delete-all")
+            await graph.wipe()
             await _batches(client, base)
             await asyncio.gather(
                 _batches(client, batches[0::2]),

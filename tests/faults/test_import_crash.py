@@ -62,7 +62,7 @@ async def test_killed_imports_rerun_to_the_clean_result(
     clean = await import_file(fault_graph, path, BATCH)
     assert clean.errors == 0, clean
     expected = await graph_state(fault_graph)
-    await fault_graph.auto("delete-all")
+    await fault_graph.wipe()
 
     for kill in range(KILLS):
         after = rng.randrange(1, max(2, batches - 2))  # batches reported before the kill

@@ -6,7 +6,7 @@
 
 Each time: nothing half-written is left (``snapshot``'s invariants: no duplicate node or
 relationship, no empty person, every item and linking identifier in exactly one person;
-``faults-leftovers``: no person or item without identifiers, no orphan identifier), every
+``faults-leftovers``: no empty person, no event without identifiers, no orphan identifier), every
 item acknowledged before the kill is there (an ``OK``/``UNCHANGED`` item result for the
 service; for the import, every item the graph held when it was killed), and re-running
 the same work ends with the digest and partition of one clean import of the same items.
@@ -122,7 +122,7 @@ async def _expected(graph: Graph, dataset: demo.Dataset, path: Path) -> Any:
     clean = await import_file(graph, path, BATCH)
     assert clean.errors == 0, clean
     state = await graph_state(graph)
-    await graph.auto("delete-all")
+    await graph.wipe()
     return state
 
 
