@@ -54,7 +54,8 @@ SET x.shared = CASE WHEN row.shared THEN true END,
 // An operator's decision on values (service/identity/resolution/restatus.py): rows
 // {key, override: 'shared' | 'linking' | null (cleared), by, reason, separation}. Locks
 // each identifier (rows sorted by key) and returns what it was before: its linking
-// status, its person, its type and blocked mark, for the shared rules and the regrouping.
+// status, its person, its type and blocked mark, for the shared rules and the regrouping,
+// and its element id.
 UNWIND $rows AS row
 MATCH (x:Identifier {key: row.key})
 USING INDEX SEEK x:Identifier(key)
@@ -66,4 +67,5 @@ SET x.override = row.override,
     x.overrideSeparation = row.separation,
     x.overrideAt = CASE WHEN row.override IS NULL THEN null ELSE $now END
 RETURN x.key AS key, coalesce(was, false) AS linking, p.id AS person, x.type AS type,
-       x.blocked AS blocked, EXISTS { (x)<-[:HAS]-(:Item) } AS carried;
+       x.blocked AS blocked, EXISTS { (x)<-[:HAS]-(:Item) } AS carried,
+       elementId(x) AS id;

@@ -39,8 +39,9 @@ class Override:
     separation: str | None = None
 
 
-def _written(person_of: dict[str, str | None]) -> Written:
-    """Phase 1's answer for a change that writes no item: only the values' persons."""
+def _written(person_of: dict[str, str | None], node_id: dict[str, str]) -> Written:
+    """Phase 1's answer for a change that writes no item: only the values' persons (and
+    their element ids, to check they are still theirs once the persons are locked)."""
     return Written(
         records=[],
         identifiers={},
@@ -49,7 +50,7 @@ def _written(person_of: dict[str, str | None]) -> Written:
         overrides={},
         created=set(),
         person_of=person_of,
-        node_id={},
+        node_id=node_id,
         removed={},
         changed=[],
         unchanged=set(),
@@ -108,5 +109,7 @@ async def override_tx(
         await tx.run("set-identifier-status", rows=changes, now=now)
     if not statuses.became_linking and not statuses.became_nonlinking:
         return BatchOutcome()
-    written = _written({k: before[k]["person"] for k in carried})
+    written = _written(
+        {k: before[k]["person"] for k in carried}, {k: before[k]["id"] for k in carried}
+    )
     return await settle(tx, await regroup(tx, written, statuses, now), statuses, written)
