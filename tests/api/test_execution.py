@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import strawberry
@@ -125,3 +127,44 @@ def test_only_plain_scalar_and_enum_fields_take_the_short_path() -> None:
     assert isinstance(item, GraphQLObjectType)
     planned = {name for name in item.fields if _plan(item, name) is not None}
     assert planned == {"name", "colour", "at", "data", "note", "count"}
+
+
+@strawberry.type
+class Ticks:
+    @strawberry.subscription
+    async def ticks(self, count: int) -> AsyncGenerator[Item, None]:
+        for n in range(count):
+            yield _item(count=n)
+
+
+def _collected_fields() -> int:
+    from graphql.execution.collect_fields import CollectedFields
+
+    gc.collect()
+    return sum(isinstance(o, CollectedFields) for o in gc.get_objects())
+
+
+async def test_a_long_subscription_keeps_no_memory_per_event() -> None:
+    """graphql-core copies a subscription's executor for each event and the copies shared
+    the memo of collected subfields, keyed by field lists each event collects anew: every
+    event of a subscription that lasts for hours added entries that were never freed."""
+    schema = strawberry.Schema(query=Query, subscription=Ticks, execution_context_class=Executor)
+    results = await schema.subscribe("subscription { ticks(count: 400) { name child { name } } }")
+    assert not isinstance(results, strawberry.types.ExecutionResult)
+    counts = []
+    async for n, result in aenumerate(results):
+        assert not result.errors and result.data == {"ticks": {"name": "a", "child": None}}
+        if n in (99, 399):
+            counts.append(_collected_fields())
+    assert len(counts) == 2
+    assert counts[1] - counts[0] < 10, counts  # 300 more events, unfixed: +300 or more
+
+
+T = TypeVar("T")
+
+
+async def aenumerate(items: AsyncIterator[T]) -> AsyncIterator[tuple[int, T]]:
+    n = 0
+    async for item in items:
+        yield n, item
+        n += 1
